@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+/**
+ * Entry point of the `telltale` binary. telltale needs Node >= 22.13 (node:sqlite,
+ * oxc-parser raw transfer). The package depends on the `node@22` npm package, so
+ * when an older system Node starts this file we re-run it under that Node instead
+ * of failing.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+if (major < 22 || (major === 22 && minor < 13)) {
+  const require = createRequire(import.meta.url);
+  let bundled: string | undefined;
+  try {
+    bundled = require.resolve('node/bin/node');
+  } catch {
+    bundled = undefined;
+  }
+  if (!bundled || process.env.TELLTALE_REEXEC) {
+    process.stderr.write(`telltale: needs Node >= 22.13 (this is ${process.versions.node}); install it or run 'npm install' in the telltale package\n`);
+    process.exit(2);
+  }
+  const result = spawnSync(bundled, [process.argv[1]!, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+    env: { ...process.env, TELLTALE_REEXEC: '1' },
+  });
+  process.exit(result.status ?? 1);
+}
+const { main } = await import('./main.js');
+process.exitCode = await main(process.argv.slice(2));
