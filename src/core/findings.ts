@@ -51,8 +51,15 @@ export interface RelatedLocation {
   location: SourceLocation;
 }
 
-/** Plain, comparable facts about a finding; the diff matches on these, never on names or offsets. */
-export type FindingFacts = Record<string, string | number | boolean | string[]>;
+/**
+ * Plain, comparable facts about a finding; the diff matches on these, never on
+ * names or offsets. Every detector sets `key`: the finding's identity, built only
+ * from what the code does (e.g. `timezone:Intl.resolvedOptions`, `host:api.example.com`,
+ * `apostrophe:U+0027,U+2019,U+02BC`), so the same behaviour in the next release, with
+ * other minified names, has the same key. Other entries are details: when the key
+ * matches but details differ (a payload list that grew), the finding is "updated".
+ */
+export type FindingFacts = { key: string } & Record<string, string | number | boolean | string[]>;
 
 export interface Finding {
   ruleId: string;

@@ -20,6 +20,15 @@ export interface TextSegment {
   text: string;
   /** True when this looks like embedded JavaScript source (Bun/Deno/Node SEA payload); else printable strings. */
   javascript: boolean;
+  /** Name of the embedded module when the container records one (e.g. Bun's `/$bunfs/root/cli`). */
+  name?: string;
+  /** Length of the segment in bytes inside the binary (the text may be shorter after decoding). */
+  byteLength?: number;
+  /**
+   * Set when the text is not the bytes at `byteOffset` read as UTF-8: the asset was
+   * zstd/gzip-compressed or UTF-16LE. Offsets inside the text then do not map to bytes.
+   */
+  decodedFrom?: 'zstd' | 'gzip' | 'utf-16le';
 }
 
 export interface LoadedFile {
@@ -33,8 +42,15 @@ export interface LoadedFile {
   segments?: TextSegment[];
   /** For executables: which runtime packed it, when recognisable ('bun', 'deno', 'node-sea'). */
   runtime?: string;
+  /** SHA-256 of the file's bytes (hex): lets `diff` tell changed files without keeping the bytes. */
+  sha256?: string;
 }
 
+/**
+ * A file (or part of one) that was not analysed. A file that was analysed only in
+ * part (invalid UTF-8 replaced, string extraction capped) is in `files` and also
+ * here, with a reason that starts with "partly analysed:".
+ */
 export interface SkippedFile {
   path: string;
   /** One line: why it was not analysed (too large, symlink, invalid UTF-8 …). */
@@ -65,4 +81,32 @@ export interface LoadedPackage {
    * that hold the real code of this package, when its own files hold little code.
    */
   platformPackages: string[];
+}
+
+/** Limits and settings of loadTarget; every field is optional (see DEFAULT_LOAD_OPTIONS). */
+export interface LoadOptions {
+  /** Most entries an archive or directory may hold (files, folders and links). */
+  maxFiles?: number;
+  /** Most bytes an archive may expand to, or a directory may hold in files read. */
+  maxTotalBytes?: number;
+  /** Largest text-like file (JavaScript, JSON, text) that is read. */
+  maxFileBytes?: number;
+  /** Largest executable or other binary that is read. */
+  maxExecutableBytes?: number;
+  /** Highest uncompressed/compressed ratio of a gzip archive (checked past `compressionRatioFloorBytes`). */
+  maxCompressionRatio?: number;
+  /** Uncompressed bytes below which the ratio is not checked: small packages of repetitive text compress well. */
+  compressionRatioFloorBytes?: number;
+  /** Shortest run of text (bytes) inside an executable that is taken as embedded JavaScript by the generic fallback. */
+  minJavaScriptRunBytes?: number;
+  /** Shortest printable string (bytes) extracted from a binary. */
+  minStringBytes?: number;
+  /** Most bytes of printable strings kept per binary file. */
+  maxStringBytes?: number;
+  /** Where npm tarballs are cached (default `$TELLTALE_CACHE_DIR`, else `$XDG_CACHE_HOME/telltale`, else `~/.cache/telltale`). */
+  cacheDir?: string;
+  /** The npm executable (default `npm`, from PATH). */
+  npmCommand?: string;
+  /** Time limit for one `npm pack` (ms). */
+  npmTimeoutMs?: number;
 }

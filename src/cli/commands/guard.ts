@@ -1,14 +1,69 @@
+/**
+ * `telltale guard [--config telltale.yaml]`: runs the egress guard until interrupted.
+ * Without --config, ./telltale.yaml is used when present, else the safe defaults.
+ */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import type { CliContext } from '../main.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import { ConfigError } from '../../core/policy/config.js';
+import { loadConfig, startGuard } from '../../guard/start.js';
 
-export function registerGuard(program: Command, _ctx: CliContext): void {
+export function configPath(option: string | undefined): string | undefined {
+  if (option) return option;
+  return existsSync('telltale.yaml') ? 'telltale.yaml' : undefined;
+}
+
+export function asUserError(error: unknown): unknown {
+  return error instanceof ConfigError ? new InputError(error.message) : error;
+}
+
+/** Keeps a long-running guard alive through a bug in one request: report it, carry on. */
+export function survive(log: (line: string) => void): void {
+  process.on('uncaughtException', (error) => log(`internal error (guard keeps running): ${error.message.split('\n')[0]}`));
+  process.on('unhandledRejection', (error) => log(`internal error (guard keeps running): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`));
+}
+
+export function registerGuard(program: Command, ctx: CliContext): void {
   program
     .command('guard')
-    .description('runtime egress guard: proxy that records, inspects and enforces policy (not built yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new UsageError("'guard' is not built yet in this version");
+    .description('runtime egress guard: a proxy between agents and their LLM APIs (and a forward proxy for all other egress) that records every request and logs, neutralizes, redacts or blocks per policy')
+    .option('-c, --config <file>', 'telltale.yaml (default: ./telltale.yaml if present, else safe defaults)')
+    .option('--listen <host:port>', 'override `listen` from the config')
+    .option('-q, --quiet', 'no per-request log lines')
+    .action(async (opts: { config?: string; listen?: string; quiet?: boolean }) => {
+      let config;
+      try {
+        config = loadConfig(configPath(opts.config));
+      } catch (error) {
+        throw asUserError(error);
+      }
+      let host: string | undefined;
+      let port: number | undefined;
+      if (opts.listen) {
+        const m = /^(.+):(\d{1,5})$/.exec(opts.listen);
+        if (!m) throw new UsageError(`--listen must be HOST:PORT, not '${opts.listen}'`);
+        host = m[1]!.replace(/^\[|\]$/g, '');
+        port = Number(m[2]);
+      }
+      const log = (line: string) => process.stderr.write(`telltale guard: ${line}\n`);
+      let running;
+      try {
+        running = await startGuard({ config, log: opts.quiet ? () => {} : log, ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
+      } catch (error) {
+        throw asUserError(error);
+      }
+      survive(log);
+      const routes = config.routes.map((r) => `${r.prefix} → ${r.upstream} (${r.api})`).join(', ');
+      process.stderr.write(`telltale guard: listening on ${running.url} — routes: ${routes}; egress ${config.egress.default} except ${config.egress.allow.length} allowed; audit ${config.audit.store}\n`);
+      // Machine-readable line for scripts and tests.
+      process.stdout.write(`${JSON.stringify({ listening: running.url, port: running.address.port })}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await running.stop();
+      ctx.exitCode = 0;
     });
 }

@@ -1,14 +1,110 @@
+/**
+ * `telltale run [--config F] -- AGENT_CMD…`: starts a guard on a free loopback port,
+ * runs the agent with its base-URL and proxy variables pointing at the guard, prints a
+ * summary when the agent exits, and exits with the agent's exit code.
+ * docs/agents.md lists each agent's variables.
+ */
+import { spawn } from 'node:child_process';
+import { basename } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../main.js';
-import { UsageError } from '../errors.js';
+import { InputError, UsageError } from '../errors.js';
+import type { GuardConfig } from '../../core/policy/config.js';
+import { loadConfig, startGuard } from '../../guard/start.js';
+import type { GuardStats } from '../../guard/stats.js';
+import { asUserError, configPath, survive } from './guard.js';
 
-export function registerRun(program: Command, _ctx: CliContext): void {
+/** The environment an agent needs to send everything through the guard at `url`. */
+export function agentEnvironment(config: GuardConfig, url: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  const routeUrl = (prefix: string) => url + (prefix === '/' ? '' : prefix.replace(/\/$/, ''));
+  for (const r of config.routes) {
+    const upstreamPath = new URL(r.upstream).pathname.replace(/\/$/, '');
+    if (r.api === 'anthropic' && !env.ANTHROPIC_BASE_URL) env.ANTHROPIC_BASE_URL = routeUrl(r.prefix);
+    if (r.api === 'openai' && !env.OPENAI_BASE_URL) env.OPENAI_BASE_URL = routeUrl(r.prefix) + (upstreamPath.endsWith('/v1') ? '' : '/v1');
+    if (r.api === 'gemini' && !env.GOOGLE_GEMINI_BASE_URL) env.GOOGLE_GEMINI_BASE_URL = routeUrl(r.prefix);
+  }
+  // Everything else goes through the forward proxy; only loopback (the guard) is direct.
+  for (const name of ['HTTPS_PROXY', 'HTTP_PROXY', 'https_proxy', 'http_proxy', 'ALL_PROXY', 'all_proxy']) env[name] = url;
+  env.NO_PROXY = env.no_proxy = '127.0.0.1,localhost,::1';
+  // Node >= 22.21 / 24: make fetch() and http honour the proxy variables too.
+  env.NODE_USE_ENV_PROXY = '1';
+  return env;
+}
+
+export function renderSummary(stats: GuardStats, audit: string): string {
+  const lines: string[] = [];
+  const findings = [...stats.findings.values()].reduce((a, b) => a + b, 0);
+  const byType = [...stats.findings].map(([t, n]) => `${t}: ${n}`).join(', ');
+  const actions = [...stats.actions].map(([a, n]) => `${a}: ${n}`).join(', ');
+  lines.push(`telltale run: ${stats.requests} API request${stats.requests === 1 ? '' : 's'}, ${findings} finding${findings === 1 ? '' : 's'}${byType ? ` (${byType}; actions ${actions})` : ''}, ${stats.blocked} blocked`);
+  const denied = [...stats.deniedHosts].sort((a, b) => b[1] - a[1]);
+  if (denied.length) lines.push(`  egress refused: ${denied.map(([h, n]) => `${h} (${n})`).join(', ')}`);
+  const allowed = [...stats.allowedHosts].sort((a, b) => b[1] - a[1]);
+  if (allowed.length) lines.push(`  egress allowed: ${allowed.map(([h, n]) => `${h} (${n})`).join(', ')}`);
+  if (audit !== 'none') lines.push(`  audit log: ${audit} — telltale audit list`);
+  return lines.join('\n') + '\n';
+}
+
+export function registerRun(program: Command, ctx: CliContext): void {
   program
     .command('run')
-    .description('start a guard and run an agent through it (not built yet)')
-    .allowUnknownOption()
-    .allowExcessArguments()
-    .action(() => {
-      throw new UsageError("'run' is not built yet in this version");
+    .description('start a guard on a free port and run an agent through it (base-URL and proxy variables set), then print a summary')
+    .option('-c, --config <file>', 'telltale.yaml (default: ./telltale.yaml if present, else safe defaults)')
+    .option('--agent-name <name>', 'agent name recorded when requests carry no User-Agent (default: the command name)')
+    .option('--summary <format>', 'summary at exit: text, json or none', 'text')
+    .argument('<agent...>', 'the agent command and its arguments, after --')
+    .action(async (agentCmd: string[], opts: { config?: string; agentName?: string; summary: string }) => {
+      if (!['text', 'json', 'none'].includes(opts.summary)) throw new UsageError(`--summary must be text, json or none, not '${opts.summary}'`);
+      const [command, ...args] = agentCmd;
+      if (!command) throw new UsageError('give the agent command after --, e.g. telltale run -- claude');
+      let config: GuardConfig;
+      try {
+        config = loadConfig(configPath(opts.config));
+      } catch (error) {
+        throw asUserError(error);
+      }
+      const log = (line: string) => {
+        if (process.env.TELLTALE_DEBUG) process.stderr.write(`telltale guard: ${line}\n`);
+      };
+      let running;
+      try {
+        running = await startGuard({ config, host: '127.0.0.1', port: 0, agentName: opts.agentName ?? basename(command), log });
+      } catch (error) {
+        throw asUserError(error);
+      }
+      survive(log);
+      const env = { ...process.env, ...agentEnvironment(config, running.url) };
+      const child = spawn(command, args, { stdio: 'inherit', env });
+      const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+      const onInt = forward('SIGINT');
+      const onTerm = forward('SIGTERM');
+      process.on('SIGINT', onInt);
+      process.on('SIGTERM', onTerm);
+      const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
+        child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
+        child.once('exit', (code, signal) => resolve({ code, signal }));
+      });
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      await running.stop();
+      if (result.error) {
+        throw new InputError(`cannot run '${command}': ${result.error.code === 'ENOENT' ? 'no such command' : result.error.code ?? result.error.message}`);
+      }
+      const stats = running.guard.ctx.stats;
+      if (opts.summary === 'text') process.stderr.write(renderSummary(stats, config.audit.store));
+      else if (opts.summary === 'json') {
+        process.stderr.write(`${JSON.stringify({
+          requests: stats.requests,
+          blocked: stats.blocked,
+          findings: Object.fromEntries(stats.findings),
+          actions: Object.fromEntries(stats.actions),
+          deniedHosts: Object.fromEntries(stats.deniedHosts),
+          allowedHosts: Object.fromEntries(stats.allowedHosts),
+          exitCode: result.code,
+        })}\n`);
+      }
+      const signals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
+      ctx.exitCode = result.code ?? 128 + (result.signal ? signals[result.signal] ?? 1 : 1);
     });
 }

@@ -1,0 +1,197 @@
+/**
+ * The embedded audit store: SQLite in WAL mode. `synchronous=NORMAL` (default) makes a
+ * committed transaction survive the guard process being killed (the WAL write has
+ * reached the OS); `fsync: always` uses `synchronous=FULL`, which also survives power
+ * loss at the cost of an fsync per batch. See docs/audit.md, "Durability".
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { joinBody, splitBody } from './body.js';
+import type { AuditRecord } from './record.js';
+import type { AuditFilter, AuditStore, BodyOptions, WriteOp } from './store.js';
+import { sqlite } from './sqlite.js';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS records (
+  id TEXT PRIMARY KEY,
+  kind TEXT NOT NULL,
+  time TEXT NOT NULL,
+  time_ms INTEGER NOT NULL,
+  route TEXT, upstream TEXT, method TEXT NOT NULL, path TEXT NOT NULL,
+  host TEXT, port INTEGER,
+  status INTEGER, latency_ms REAL, overhead_ms REAL,
+  bytes_in INTEGER NOT NULL, bytes_out INTEGER,
+  model TEXT, agent TEXT, stream INTEGER NOT NULL,
+  findings TEXT NOT NULL,
+  finding_types TEXT NOT NULL,
+  action TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  error TEXT,
+  body TEXT
+);
+CREATE INDEX IF NOT EXISTS records_time ON records(time_ms);
+CREATE TABLE IF NOT EXISTS blocks (
+  hash TEXT PRIMARY KEY,
+  content TEXT NOT NULL,
+  last_ms INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('schema', '1');
+`;
+
+interface Row {
+  id: string;
+  kind: string;
+  time: string;
+  time_ms: number;
+  route: string | null;
+  upstream: string | null;
+  method: string;
+  path: string;
+  host: string | null;
+  port: number | null;
+  status: number | null;
+  latency_ms: number | null;
+  overhead_ms: number | null;
+  bytes_in: number;
+  bytes_out: number | null;
+  model: string | null;
+  agent: string | null;
+  stream: number;
+  findings: string;
+  action: string;
+  outcome: string;
+  error: string | null;
+  body: string | null;
+}
+
+export interface SqliteStoreOptions {
+  body: BodyOptions;
+  fsync: 'normal' | 'always';
+  readOnly?: boolean;
+}
+
+export class SqliteAuditStore implements AuditStore {
+  private readonly db: DatabaseSync;
+  private readonly insert: StatementSync | undefined;
+  private readonly update: StatementSync | undefined;
+  private readonly upsertBlock: StatementSync | undefined;
+  private readonly getBlock: StatementSync;
+
+  constructor(
+    readonly path: string,
+    private readonly options: SqliteStoreOptions,
+  ) {
+    const { DatabaseSync } = sqlite();
+    if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    // Readers open read-write too: after a crash, only a writable connection can recover the WAL index.
+    this.db = new DatabaseSync(path);
+    if (!options.readOnly) {
+      this.db.exec('PRAGMA journal_mode=WAL');
+      this.db.exec(`PRAGMA synchronous=${options.fsync === 'always' ? 'FULL' : 'NORMAL'}`);
+      this.db.exec('PRAGMA busy_timeout=5000');
+      this.db.exec(SCHEMA);
+      this.insert = this.db.prepare(`INSERT OR REPLACE INTO records
+        (id, kind, time, time_ms, route, upstream, method, path, host, port, status, latency_ms, overhead_ms,
+         bytes_in, bytes_out, model, agent, stream, findings, finding_types, action, outcome, error, body)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      this.update = this.db.prepare(`UPDATE records SET status = ?, latency_ms = ?, overhead_ms = COALESCE(?, overhead_ms),
+        bytes_out = ?, outcome = ?, error = ?, action = CASE WHEN ? IS NOT NULL AND action = 'pass' THEN 'error' ELSE action END WHERE id = ?`);
+      this.upsertBlock = this.db.prepare('INSERT INTO blocks(hash, content, last_ms) VALUES (?, ?, ?) ON CONFLICT(hash) DO UPDATE SET last_ms = excluded.last_ms');
+    } else {
+      this.db.exec('PRAGMA busy_timeout=5000');
+    }
+    this.getBlock = this.db.prepare('SELECT content FROM blocks WHERE hash = ?');
+  }
+
+  write(ops: readonly WriteOp[]): void {
+    if (!this.insert || !this.update || !this.upsertBlock) throw new Error('audit store is read-only');
+    this.db.exec('BEGIN');
+    try {
+      for (const op of ops) {
+        if (op.op === 'begin') {
+          const r = op.record;
+          let body: string | null = null;
+          if (r.body !== null) {
+            const split = splitBody(r.body, this.options.body);
+            if (split) {
+              for (const b of split.blocks) this.upsertBlock.run(b.hash, b.content, r.timeMs);
+              body = split.skeleton;
+            }
+          }
+          const types = [...new Set(r.findings.map((f) => f.type))].join(',');
+          this.insert.run(
+            r.id, r.kind, r.time, r.timeMs, r.route, r.upstream, r.method, r.path, r.host, r.port,
+            r.status ?? null, r.latencyMs ?? null, r.overheadMs, r.bytesIn, r.bytesOut ?? null, r.model, r.agent,
+            r.stream ? 1 : 0, JSON.stringify(r.findings), types ? `,${types},` : '', r.action, r.outcome ?? 'pending', r.error ?? null, body,
+          );
+        } else {
+          const c = op.record;
+          this.update.run(c.status, c.latencyMs, c.overheadMs ?? null, c.bytesOut, c.outcome, c.error, c.error, c.id);
+        }
+      }
+      this.db.exec('COMMIT');
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  private toRecord(row: Row): AuditRecord {
+    return {
+      id: row.id,
+      kind: row.kind as AuditRecord['kind'],
+      time: row.time,
+      timeMs: row.time_ms,
+      route: row.route,
+      upstream: row.upstream,
+      method: row.method,
+      path: row.path,
+      host: row.host,
+      port: row.port,
+      status: row.status,
+      latencyMs: row.latency_ms,
+      overheadMs: row.overhead_ms,
+      bytesIn: row.bytes_in,
+      bytesOut: row.bytes_out,
+      model: row.model,
+      agent: row.agent,
+      stream: row.stream === 1,
+      findings: JSON.parse(row.findings) as AuditRecord['findings'],
+      action: row.action,
+      outcome: row.outcome as AuditRecord['outcome'],
+      error: row.error,
+      body: row.body === null ? null : joinBody(row.body, (h) => (this.getBlock.get(h) as { content: string } | undefined)?.content),
+    };
+  }
+
+  list(filter: AuditFilter): AuditRecord[] {
+    const where: string[] = [];
+    const args: (string | number)[] = [];
+    if (filter.sinceMs !== undefined) (where.push('time_ms >= ?'), args.push(filter.sinceMs));
+    if (filter.untilMs !== undefined) (where.push('time_ms <= ?'), args.push(filter.untilMs));
+    if (filter.finding) (where.push('finding_types LIKE ?'), args.push(`%,${filter.finding},%`));
+    if (filter.action) (where.push('action = ?'), args.push(filter.action));
+    if (filter.agent) (where.push('agent LIKE ?'), args.push(`%${filter.agent}%`));
+    if (filter.kind) (where.push('kind = ?'), args.push(filter.kind));
+    const sql = `SELECT * FROM records ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY time_ms ${filter.order === 'asc' ? 'ASC' : 'DESC'}, id ${filter.order === 'asc' ? 'ASC' : 'DESC'} ${filter.limit ? `LIMIT ${Math.floor(filter.limit)}` : ''}`;
+    return (this.db.prepare(sql).all(...args) as unknown as Row[]).map((r) => this.toRecord(r));
+  }
+
+  get(id: string): AuditRecord | null {
+    const row = this.db.prepare('SELECT * FROM records WHERE id = ?').get(id) as unknown as Row | undefined;
+    return row ? this.toRecord(row) : null;
+  }
+
+  prune(beforeMs: number): number {
+    const result = this.db.prepare('DELETE FROM records WHERE time_ms < ?').run(beforeMs);
+    this.db.prepare('DELETE FROM blocks WHERE last_ms < ?').run(beforeMs);
+    return Number(result.changes);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * Where audit records live. SQLite is the embedded default; a PostgreSQL store for fleets
+ * implements the same interface (writes come in batches, each batch one transaction).
+ */
+import type { AuditRecord, BeginRecord, CompleteRecord } from './record.js';
+
+export type WriteOp = { op: 'begin'; record: BeginRecord } | { op: 'complete'; record: CompleteRecord };
+
+export interface AuditFilter {
+  /** Inclusive lower bound, ms since epoch. */
+  sinceMs?: number;
+  untilMs?: number;
+  /** Finding type (`secret`, `hidden-characters`, `denied-path`). */
+  finding?: string;
+  /** Action taken (`pass`, `log`, `neutralize`, `redact`, `block`, `allow`, `deny`, `error`). */
+  action?: string;
+  /** Substring of the agent. */
+  agent?: string;
+  kind?: string;
+  limit?: number;
+  /** Newest first (default) or oldest first. */
+  order?: 'asc' | 'desc';
+}
+
+export interface BodyOptions {
+  mode: 'none' | 'redacted' | 'full';
+  /** Cap per string field, in characters (mode `redacted`). */
+  maxFieldChars: number;
+}
+
+export interface AuditStore {
+  /** Applies the operations in one transaction; durable on return (per the store's sync policy). */
+  write(ops: readonly WriteOp[]): void;
+  list(filter: AuditFilter): AuditRecord[];
+  get(id: string): AuditRecord | null;
+  /** Deletes records older than the given time and blocks no longer referenced; returns records deleted. */
+  prune(beforeMs: number): number;
+  close(): void;
+}
+
+export function parseStoreUrl(url: string): { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'none' } {
+  if (url === 'none') return { kind: 'none' };
+  if (url.startsWith('sqlite:')) return { kind: 'sqlite', path: url.slice('sqlite:'.length) };
+  return { kind: 'postgres', url };
+}

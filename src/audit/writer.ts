@@ -1,0 +1,106 @@
+/**
+ * The guard's side of the audit writer: hands operations to the writer thread in order
+ * and tells the caller when a given operation is committed. The request path awaits
+ * that promise before it ends a response, so a response a client has seen complete is
+ * always in the log (docs/audit.md, "Durability").
+ */
+import { Worker } from 'node:worker_threads';
+import type { BeginRecord, CompleteRecord } from './record.js';
+import type { FromWorker, ToWorker, WorkerInit } from './writer-worker.js';
+
+export interface AuditSink {
+  /** Queues an operation; the promise resolves when it is committed (or the store failed). */
+  begin(record: BeginRecord): Promise<void>;
+  complete(record: CompleteRecord): Promise<void>;
+  close(): Promise<void>;
+  /** Write failures so far (reported on stderr once each). */
+  readonly failures: number;
+}
+
+/** For `audit.store: none`: nothing is kept, nothing is awaited. */
+export class NullSink implements AuditSink {
+  readonly failures = 0;
+  begin(): Promise<void> {
+    return Promise.resolve();
+  }
+  complete(): Promise<void> {
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+export class WorkerSink implements AuditSink {
+  private readonly worker: Worker;
+  private seq = 0;
+  private acked = 0;
+  private readonly waiting: { seq: number; resolve: () => void }[] = [];
+  private closed: Promise<void> | undefined;
+  failures = 0;
+
+  private constructor(init: WorkerInit, private readonly onError: (message: string) => void) {
+    this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: init });
+    this.worker.on('message', (msg: FromWorker) => {
+      if (msg.type === 'ack' || msg.type === 'error') {
+        if (msg.type === 'error') {
+          this.failures++;
+          this.onError(`audit write failed: ${msg.message}`);
+        }
+        this.acked = msg.seq;
+        while (this.waiting.length && this.waiting[0]!.seq <= this.acked) this.waiting.shift()!.resolve();
+      }
+    });
+    this.worker.on('error', (error) => {
+      this.failures++;
+      this.onError(`audit writer stopped: ${error.message}`);
+      this.releaseAll();
+    });
+    this.worker.on('exit', () => this.releaseAll());
+  }
+
+  /** Starts the writer thread and waits until its database is open (schema errors surface here). */
+  static async start(init: WorkerInit, onError: (message: string) => void): Promise<WorkerSink> {
+    const sink = new WorkerSink(init, onError);
+    await new Promise<void>((resolve, reject) => {
+      const onMessage = (msg: FromWorker) => {
+        if (msg.type === 'ready') {
+          sink.worker.off('error', onFail);
+          resolve();
+        }
+      };
+      const onFail = (error: Error) => reject(error);
+      sink.worker.once('message', onMessage);
+      sink.worker.once('error', onFail);
+    });
+    return sink;
+  }
+
+  private releaseAll(): void {
+    this.acked = this.seq;
+    for (const w of this.waiting.splice(0)) w.resolve();
+  }
+
+  private post(op: ToWorker & { type: 'op' }): Promise<void> {
+    this.worker.postMessage(op);
+    return new Promise((resolve) => this.waiting.push({ seq: op.seq, resolve }));
+  }
+
+  begin(record: BeginRecord): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.post({ type: 'op', seq: ++this.seq, op: { op: 'begin', record } });
+  }
+
+  complete(record: CompleteRecord): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    return this.post({ type: 'op', seq: ++this.seq, op: { op: 'complete', record } });
+  }
+
+  close(): Promise<void> {
+    this.closed ??= new Promise<void>((resolve) => {
+      this.worker.once('exit', () => resolve());
+      this.worker.postMessage({ type: 'close' } satisfies ToWorker);
+    });
+    return this.closed;
+  }
+}

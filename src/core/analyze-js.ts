@@ -1,0 +1,164 @@
+/**
+ * Static analysis of one JavaScript source: parse once, pick the regions worth a
+ * full look, walk them once collecting what detectors need, run the detectors,
+ * then correlate. Pure: text in, findings out.
+ *
+ * Why regions: a 13 MB bundle has ~18,000 top-level statements and 3 million
+ * nodes. Walking all of them costs as much as parsing again; the signals we look
+ * for have textual anchors (non-ASCII or escaped characters, `process.env`,
+ * `resolvedOptions`, URLs, long encoded-looking strings, separator rewrites…).
+ * A regex pass over the text (tens of ms) selects the statements that contain
+ * an anchor; only those are walked. Data flow (TT007) still reaches any other
+ * statement on demand through JsSource's name lookups. Small files are walked
+ * whole.
+ */
+import type { Finding, RuleMeta } from './findings.js';
+import { shapeOf, walk, type AstNode } from './js/ast.js';
+import { parseJavaScript } from './js/parse.js';
+import { JsSource } from './js/source-file.js';
+import type { Collected, DetectorContext } from './detectors/context.js';
+import * as envSignal from './detectors/env-signal.js';
+import * as regionTargeting from './detectors/region-targeting.js';
+import * as obfuscatedPayload from './detectors/obfuscated-payload.js';
+import * as hiddenCharacters from './detectors/hidden-characters.js';
+import * as formatSwitch from './detectors/format-switch.js';
+import * as networkEndpoint from './detectors/network-endpoint.js';
+import * as covertChannel from './detectors/covert-channel.js';
+
+/** Every JavaScript detector's rule, in id order (SARIF rules are built from this). */
+export const JS_RULES: RuleMeta[] = [
+  envSignal.meta,
+  regionTargeting.meta,
+  obfuscatedPayload.meta,
+  hiddenCharacters.meta,
+  formatSwitch.meta,
+  networkEndpoint.meta,
+  covertChannel.meta,
+];
+
+export interface AnalyzeOptions {
+  /** Sources up to this many characters are walked whole (default 1 MiB). */
+  fullWalkBelow?: number;
+  /** For JavaScript extracted from a binary: maps a text offset to the byte offset in the binary. */
+  byteOffsetOf?: (offset: number) => number;
+}
+
+export interface AnalyzeResult {
+  findings: Finding[];
+  parseErrors: string[];
+  stats: { statements: number; walkedStatements: number; nodes: number };
+}
+
+/**
+ * Textual anchors of the things detectors look for. Each is a cheap pattern; a
+ * match selects the enclosing top-level statement and the scan jumps past it.
+ */
+const ANCHORS: RegExp[] = [
+  /[^\x00-\x7f]/g,
+  /\\u\{?[0-9a-fA-F]{2}|\\x[89a-fA-F][0-9a-fA-F]/g,
+  /process\.env|\.env\.get\(|resolvedOptions|getTimezoneOffset|navigator\.language|hostname\(|networkInterfaces|userInfo\(|machine-id|IOPlatformUUID|MachineGuid|git config/g,
+  /fromCharCode|\.reverse\(\)\.join|:\/\//g,
+  /["'`][A-Za-z0-9+/=_-]{32,}/g,
+  /\[\s*\d{1,3}\s*(?:,\s*\d{1,3}\s*){7,}\]/g,
+  /\.replace(?:All)?\(\s*(?:\/\\?[-/.:]\/|["'][-/.:]["'])|\.split\(\s*["'][-/.:]["']\s*\)\.join/g,
+  /["'`][A-Z][a-z]+\/[A-Z][A-Za-z_]+["'`]|["'`][a-z]{2,3}[-_][A-Z]{2}["'`]/g,
+];
+
+export function selectStatements(source: JsSource): Set<number> {
+  const selected = new Set<number>();
+  const { text } = source;
+  for (const re of ANCHORS) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const index = source.statementIndexAt(m.index);
+      if (index < 0) continue;
+      selected.add(index);
+      // Jump past this statement: one anchor is enough to select it.
+      re.lastIndex = Math.max(re.lastIndex, source.statements[index]!.end);
+    }
+  }
+  return selected;
+}
+
+function collect(roots: AstNode[]): { collected: Collected; parents: Map<AstNode, AstNode>; nodes: number } {
+  const collected: Collected = { strings: [], members: [], calls: [], binaries: [], conditionals: [], arrays: [], functions: [] };
+  const parents = new Map<AstNode, AstNode>();
+  let nodes = 0;
+  for (const root of roots) {
+    walk(root, (node, parent) => {
+      nodes++;
+      if (parent) parents.set(node, parent);
+      switch (node.type) {
+        case 'Literal':
+          if (typeof node.value === 'string') collected.strings.push({ node, value: node.value });
+          break;
+        case 'TemplateElement': {
+          const cooked = (node.value as { cooked?: string | null } | undefined)?.cooked;
+          if (typeof cooked === 'string' && cooked.length > 0) collected.strings.push({ node, value: cooked });
+          break;
+        }
+        case 'MemberExpression':
+          collected.members.push(node);
+          break;
+        case 'CallExpression':
+        case 'NewExpression':
+          collected.calls.push(node);
+          break;
+        case 'BinaryExpression':
+          collected.binaries.push(node);
+          break;
+        case 'ConditionalExpression':
+        case 'IfStatement':
+          collected.conditionals.push(node);
+          break;
+        case 'ArrayExpression':
+          collected.arrays.push(node);
+          break;
+        case 'FunctionDeclaration':
+        case 'FunctionExpression':
+        case 'ArrowFunctionExpression':
+          collected.functions.push(node);
+          break;
+      }
+    });
+  }
+  return { collected, parents, nodes };
+}
+
+export function analyzeJavaScript(path: string, text: string, options: AnalyzeOptions = {}): AnalyzeResult {
+  const parsed = parseJavaScript(path, text);
+  const source = new JsSource(path, text, parsed.program);
+  const fullWalk = text.length <= (options.fullWalkBelow ?? 1 << 20);
+  const roots = fullWalk ? [parsed.program] : [...selectStatements(source)].sort((a, b) => a - b).map((i) => source.statements[i]!);
+  const { collected, parents, nodes } = collect(roots);
+  const ctx: DetectorContext = { source, collected, parents, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
+
+  const env = envSignal.detect(ctx);
+  const region = regionTargeting.detect(ctx);
+  const payload = obfuscatedPayload.detect(ctx);
+  const hidden = hiddenCharacters.detect(ctx);
+  const format = formatSwitch.detect(ctx);
+  const endpoints = networkEndpoint.detect(ctx);
+  const channels = covertChannel.detect(ctx, { choices: hidden.sites, formats: format.sites, payloads: payload.sites });
+
+  // A hidden payload that feeds an environment check in a covert channel is itself an error.
+  const usedPayloads = new Set(channels.filter((c) => c.level === 'error').flatMap((c) => (c.related ?? []).map((r) => r.location.offset)));
+  for (const f of payload.findings) if (usedPayloads.has(f.location.offset)) f.level = 'error';
+
+  const findings = [...channels, ...env.findings, ...region.findings, ...payload.findings, ...hidden.findings, ...format.findings, ...endpoints.findings];
+  for (const f of findings) f.shape ??= contextShape(source, f.location.offset, f.location.length);
+  return {
+    findings,
+    parseErrors: parsed.errors,
+    stats: { statements: source.statements.length, walkedStatements: roots.length === 1 && fullWalk ? source.statements.length : roots.length, nodes },
+  };
+}
+
+/** Shape of the statement around a finding, identifiers and values erased (used by `diff`). */
+function contextShape(source: JsSource, offset: number, length: number): string | undefined {
+  const path = source.pathTo(offset, offset + Math.max(1, length));
+  for (let i = path.length - 1; i > 0; i--) {
+    if (/(Statement|Declaration|Declarator)$/.test(path[i]!.type)) return shapeOf(path[i]!);
+  }
+  return undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * What every JavaScript detector receives: the source, the nodes collected in
+ * one walk over the regions worth a look, parent links for those nodes, and a
+ * helper that turns spans into SARIF-ready locations.
+ */
+import type { Finding, Level, RuleMeta, SourceLocation } from '../findings.js';
+import type { AstNode } from '../js/ast.js';
+import type { JsSource } from '../js/source-file.js';
+
+export interface StringSite {
+  node: AstNode;
+  value: string;
+}
+
+export interface Collected {
+  /** String literals and template-literal chunks (escapes decoded: `\u2019` and `’` are the same). */
+  strings: StringSite[];
+  members: AstNode[];
+  calls: AstNode[];
+  /** `==`, `===`, `!=`, `!==`, `<`, `>` … and `^` binary expressions. */
+  binaries: AstNode[];
+  conditionals: AstNode[];
+  arrays: AstNode[];
+  functions: AstNode[];
+}
+
+export interface DetectorContext {
+  source: JsSource;
+  collected: Collected;
+  parents: Map<AstNode, AstNode>;
+  /** Maps a UTF-16 offset in this text to a byte offset in the enclosing binary (executables only). */
+  byteOffsetOf?: (offset: number) => number;
+}
+
+export function locate(ctx: DetectorContext, start: number, end: number): SourceLocation {
+  const { line, column } = ctx.source.lineColumn(start);
+  const loc: SourceLocation = {
+    file: ctx.source.path,
+    line,
+    column,
+    offset: start,
+    length: Math.max(0, end - start),
+    snippet: ctx.source.snippet(start, end),
+  };
+  if (ctx.byteOffsetOf) loc.byteOffset = ctx.byteOffsetOf(start);
+  return loc;
+}
+
+/** Ancestors of a node, innermost first: parent links when the node was walked, else the path from the root. */
+export function ancestorsOf(ctx: DetectorContext, node: AstNode): AstNode[] {
+  const out: AstNode[] = [];
+  let p = ctx.parents.get(node);
+  if (p) {
+    while (p) {
+      out.push(p);
+      p = ctx.parents.get(p);
+    }
+    return out;
+  }
+  const path = ctx.source.pathTo(node.start, node.end);
+  for (let i = path.length - 1; i >= 0; i--) if (path[i] !== node) out.push(path[i]!);
+  return out;
+}
+
+export function enclosingFunction(ctx: DetectorContext, node: AstNode): AstNode | undefined {
+  return ancestorsOf(ctx, node).find((a) => a.type === 'FunctionDeclaration' || a.type === 'FunctionExpression' || a.type === 'ArrowFunctionExpression');
+}
+
+export function makeFinding(
+  meta: RuleMeta,
+  level: Level,
+  message: string,
+  location: SourceLocation,
+  facts: Finding['facts'],
+  extra: Partial<Finding> = {},
+): Finding {
+  return { ruleId: meta.id, level, category: meta.category, message, location, facts, ...extra };
+}
+
+export interface DetectorResult<Site> {
+  findings: Finding[];
+  sites: Site[];
+}

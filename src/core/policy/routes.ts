@@ -1,0 +1,48 @@
+/**
+ * Reverse-proxy routing: the longest route prefix that matches the request path on a
+ * segment boundary wins; the prefix is replaced by the upstream URL's path. Pure.
+ */
+import type { ApiKind, RouteConfig } from './config.js';
+
+export interface RouteMatch {
+  route: RouteConfig;
+  /** Path (with query) to request on the upstream. */
+  upstreamPath: string;
+  upstream: URL;
+}
+
+export type Endpoint = 'anthropic-messages' | 'openai-chat' | 'openai-responses' | 'gemini-generate' | 'other';
+
+function prefixMatches(prefix: string, path: string): boolean {
+  if (prefix === '/') return true;
+  const p = prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+  return path === p || path.startsWith(p + '/') || path.startsWith(p + '?');
+}
+
+/** Routes sorted longest prefix first, computed once per config. */
+export function sortRoutes(routes: RouteConfig[]): RouteConfig[] {
+  return [...routes].sort((a, b) => b.prefix.length - a.prefix.length);
+}
+
+export function matchRoute(sorted: RouteConfig[], pathWithQuery: string): RouteMatch | null {
+  for (const route of sorted) {
+    if (!prefixMatches(route.prefix, pathWithQuery)) continue;
+    const p = route.prefix === '/' ? '' : route.prefix.replace(/\/$/, '');
+    const rest = pathWithQuery.slice(p.length);
+    const upstream = new URL(route.upstream);
+    const base = upstream.pathname.replace(/\/$/, '');
+    const tail = rest.startsWith('/') || rest.startsWith('?') || rest === '' ? rest : `/${rest}`;
+    return { route, upstreamPath: `${base}${tail}` || '/', upstream };
+  }
+  return null;
+}
+
+/** Which API endpoint a request targets (decides how the body is read). */
+export function endpointOf(api: ApiKind, upstreamPath: string): Endpoint {
+  const path = upstreamPath.split('?')[0]!.replace(/\/+$/, '');
+  if (api === 'anthropic' && /\/v1\/messages$/.test(path)) return 'anthropic-messages';
+  if (api === 'openai' && /\/chat\/completions$/.test(path)) return 'openai-chat';
+  if (api === 'openai' && /\/responses$/.test(path)) return 'openai-responses';
+  if (api === 'gemini' && /:(stream)?[gG]enerateContent$/.test(path)) return 'gemini-generate';
+  return 'other';
+}

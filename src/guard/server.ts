@@ -1,0 +1,442 @@
+/**
+ * The guard: a reverse proxy in front of LLM APIs and a forward proxy for everything
+ * else, on one port. A request's path, top to bottom in `handleApiRequest`:
+ *
+ *   read body (size limit) → decode + parse → inspect (pure core) → decide →
+ *   forward the ORIGINAL bytes (or the rewritten body) → pipe the response back chunk
+ *   by chunk → commit the audit record → end the response.
+ *
+ * The audit write happens on a worker thread; the response's end waits for its commit,
+ * so a client that saw a complete response can find it in the log.
+ */
+import http, { type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
+import https from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import type { GuardConfig, ApiKind } from '../core/policy/config.js';
+import { endpointOf, matchRoute, sortRoutes, type RouteMatch } from '../core/policy/routes.js';
+import { egressPolicy, type EgressPolicy } from '../core/policy/egress.js';
+import { compileDenyPaths } from '../core/request-inspection/deny-paths.js';
+import { inspectRequest, type InspectionPolicy, type InspectionOutcome, type RequestFinding } from '../core/request-inspection/inspect.js';
+import { InspectionCache } from '../core/request-inspection/cache.js';
+import { newRecordId, redactPath, type BeginRecord, type Outcome } from '../audit/record.js';
+import type { AuditSink } from '../audit/writer.js';
+import { guardError, type GuardErrorKind } from './responses.js';
+import { handleConnect, handleAbsoluteUrl } from './forward-proxy.js';
+import { GuardStats } from './stats.js';
+
+export const OVERHEAD_HEADER = 'x-telltale-overhead-ms';
+export const REQUEST_ID_HEADER = 'x-telltale-request-id';
+
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'proxy-connection',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'host',
+]);
+
+export interface GuardOptions {
+  config: GuardConfig;
+  sink: AuditSink;
+  /** Agent name recorded when a request carries no User-Agent (set by `telltale run`). */
+  agentName?: string;
+  /** One line per event (never request content). */
+  log?: (line: string) => void;
+}
+
+export interface GuardContext {
+  config: GuardConfig;
+  sink: AuditSink;
+  egress: EgressPolicy;
+  stats: GuardStats;
+  agentName: string | undefined;
+  log: (line: string) => void;
+  /** host:port strings that address the guard itself. */
+  selfAddresses: Set<string>;
+  /** Track for shutdown. */
+  sockets: Set<Socket>;
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+function ms(start: number): number {
+  return Math.round((performance.now() - start) * 1000) / 1000;
+}
+
+/** Copies raw headers minus hop-by-hop ones, as a flat [name, value, …] list. */
+function forwardHeaders(raw: string[], extraSkip?: Set<string>): string[] {
+  const out: string[] = [];
+  const connectionListed = new Set<string>();
+  for (let i = 0; i < raw.length; i += 2) {
+    if (raw[i]!.toLowerCase() === 'connection') for (const t of raw[i + 1]!.split(',')) connectionListed.add(t.trim().toLowerCase());
+  }
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP.has(lower) || connectionListed.has(lower) || extraSkip?.has(lower)) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  return out;
+}
+
+function agentOf(req: IncomingMessage, ctx: GuardContext): string | null {
+  const ua = req.headers['user-agent'];
+  return (typeof ua === 'string' && ua) ? ua.slice(0, 256) : ctx.agentName ?? null;
+}
+
+export class Guard {
+  readonly ctx: GuardContext;
+  private readonly server: http.Server;
+  private readonly routes: ReturnType<typeof sortRoutes>;
+  private readonly policy: InspectionPolicy;
+  private readonly cache = new InspectionCache();
+  private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
+
+  constructor(options: GuardOptions) {
+    const { config } = options;
+    this.routes = sortRoutes(config.routes);
+    this.policy = {
+      hiddenChannels: config.inspect.hiddenChannels,
+      secrets: config.inspect.secrets,
+      denyPathsAction: config.inspect.denyPathsAction,
+      denyPaths: compileDenyPaths(config.inspect.denyPaths),
+    };
+    this.ctx = {
+      config,
+      sink: options.sink,
+      egress: egressPolicy(config),
+      stats: new GuardStats(),
+      agentName: options.agentName,
+      log: options.log ?? (() => {}),
+      selfAddresses: new Set(),
+      sockets: new Set(),
+    };
+    this.server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
+      this.handle(req, res).catch((error: unknown) => this.internalError(req, res, error));
+    });
+    this.server.on('connect', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      handleConnect(this.ctx, req, socket, head).catch((error: unknown) => {
+        this.ctx.log(`CONNECT ${req.url ?? ''} internal error: ${error instanceof Error ? error.message : String(error)}`);
+        socket.destroy();
+      });
+    });
+    this.server.on('connection', (socket: Socket) => {
+      this.ctx.sockets.add(socket);
+      socket.on('close', () => this.ctx.sockets.delete(socket));
+    });
+    this.server.on('clientError', (_error, socket: Socket) => {
+      if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n');
+      else socket.destroy();
+    });
+  }
+
+  async listen(host = this.ctx.config.listenHost, port = this.ctx.config.listenPort): Promise<AddressInfo> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    for (const h of [address.address, host, 'localhost', '127.0.0.1']) this.ctx.selfAddresses.add(`${h}:${address.port}`);
+    return address;
+  }
+
+  async close(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeIdleConnections();
+      setTimeout(() => {
+        for (const s of this.ctx.sockets) s.destroy();
+      }, 2_000).unref();
+    });
+    this.httpAgent.destroy();
+    this.httpsAgent.destroy();
+  }
+
+  private internalError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.ctx.log(`${req.method} ${redactPath(req.url ?? '')} internal error: ${message.split('\n')[0]}`);
+    if (!res.headersSent) {
+      const e = guardError('anthropic', 'upstream-unreachable', 'internal error in the guard; the request was not forwarded');
+      res.writeHead(500, { 'content-type': 'application/json' }).end(e.body);
+    } else res.destroy();
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? '/';
+    if (!url.startsWith('/')) {
+      // Absolute-form request: a forward-proxy request, unless it addresses the guard itself.
+      let target: URL | undefined;
+      try {
+        target = new URL(url);
+      } catch {
+        target = undefined;
+      }
+      if (target && this.ctx.selfAddresses.has(`${target.hostname}:${target.port || 80}`)) {
+        return this.handleApiRequest(req, res, target.pathname + target.search);
+      }
+      return handleAbsoluteUrl(this.ctx, req, res, this.httpAgent);
+    }
+    return this.handleApiRequest(req, res, url);
+  }
+
+  private async handleApiRequest(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    const t0 = performance.now();
+    const ctx = this.ctx;
+    const id = newRecordId();
+    const match = matchRoute(this.routes, url);
+    const api: ApiKind = match?.route.api ?? 'anthropic';
+    const base: BeginRecord = {
+      id,
+      kind: 'request',
+      time: new Date().toISOString(),
+      timeMs: Date.now(),
+      route: match?.route.prefix ?? null,
+      upstream: match ? match.upstream.origin : null,
+      method: req.method ?? 'GET',
+      path: redactPath(url),
+      host: null,
+      port: null,
+      overheadMs: null,
+      bytesIn: 0,
+      model: null,
+      agent: agentOf(req, ctx),
+      stream: false,
+      findings: [],
+      action: 'pass',
+      body: null,
+    };
+    ctx.stats.requests++;
+
+    const reject = async (kind: GuardErrorKind, message: string, outcome: Outcome, action = 'error', findings: RequestFinding[] = []) => {
+      const e = guardError(api, kind, message);
+      base.findings = findings;
+      base.action = action;
+      base.overheadMs = ms(t0);
+      await ctx.sink.begin({ ...base, status: e.status, latencyMs: ms(t0), bytesOut: e.body.length, outcome, error: outcome === 'blocked' ? null : message });
+      if (res.destroyed) return;
+      res.writeHead(e.status, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(e.body),
+        [OVERHEAD_HEADER]: String(ms(t0)),
+        [REQUEST_ID_HEADER]: id,
+        ...(outcome === 'rejected' && kind === 'too-large' ? { connection: 'close' } : {}),
+      });
+      res.end(e.body);
+      ctx.log(`${base.method} ${base.path} ${e.status} ${action} ${message}`);
+    };
+
+    if (!match) return reject('not-found', `no route for ${base.path}; add a route with a matching prefix to telltale.yaml`, 'rejected');
+
+    // 1. Read the body, within the size limit.
+    const limit = ctx.config.limits.maxBodyBytes;
+    const declared = Number(req.headers['content-length'] ?? 0);
+    if (declared > limit) {
+      req.resume();
+      return reject('too-large', `request body of ${declared} bytes exceeds limits.maxBodyBytes (${limit}); raise it in telltale.yaml if this is expected`, 'rejected');
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const readResult = await new Promise<'ok' | 'too-large' | 'aborted'>((resolve) => {
+      req.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > limit) {
+          req.removeAllListeners('data');
+          req.resume();
+          resolve('too-large');
+          return;
+        }
+        chunks.push(chunk);
+      });
+      req.once('end', () => resolve('ok'));
+      req.once('error', () => resolve('aborted'));
+      req.once('close', () => { if (!req.complete) resolve('aborted'); });
+    });
+    base.bytesIn = size;
+    if (readResult === 'too-large') {
+      return reject('too-large', `request body exceeds limits.maxBodyBytes (${limit} bytes); raise it in telltale.yaml if this is expected`, 'rejected');
+    }
+    if (readResult === 'aborted') {
+      base.overheadMs = ms(t0);
+      await ctx.sink.begin({ ...base, status: null, latencyMs: ms(t0), bytesOut: 0, outcome: 'client-aborted', error: 'client closed the connection while sending the body', action: 'error' });
+      return;
+    }
+    const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+
+    // 2. Decode and parse; 3. inspect and decide.
+    const endpoint = endpointOf(api, match.upstreamPath);
+    let outcome: InspectionOutcome | null = null;
+    let bodyText: string | null = null;
+    if (raw.length > 0) {
+      const isJson = endpoint !== 'other' || /json/i.test(String(req.headers['content-type'] ?? ''));
+      try {
+        bodyText = strictUtf8.decode(raw);
+      } catch {
+        if (isJson) return reject('bad-request', 'request body is not valid UTF-8; the guard does not forward content it cannot inspect', 'rejected');
+      }
+      if (bodyText !== null && isJson) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(bodyText);
+        } catch (error) {
+          const why = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
+          return reject('bad-request', `request body is not valid JSON (${why}); the guard does not forward content it cannot inspect`, 'rejected');
+        }
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
+          const p = parsed as Record<string, unknown>;
+          if (typeof p.model === 'string') base.model = p.model.slice(0, 200);
+          base.stream = p.stream === true;
+        }
+        outcome = await inspectRequest(endpoint, parsed, this.policy, this.cache);
+      }
+    }
+    if (outcome) {
+      base.findings = outcome.findings;
+      base.action = outcome.action;
+      ctx.stats.record(outcome.findings, outcome.decision === 'block');
+    }
+    base.body = storedBody(ctx.config.audit.bodies, bodyText, outcome);
+
+    if (outcome?.decision === 'block') {
+      return reject('blocked', `blocked this request: ${outcome.blockReason}. Remove that content from the conversation (or start a new one), or change the policy in telltale.yaml.`, 'blocked', 'block', outcome.findings);
+    }
+
+    // 4. Forward: the original bytes unless an action rewrote the body.
+    const payload = outcome?.decision === 'modified' ? Buffer.from(JSON.stringify(outcome.forwardBody)) : raw;
+    const headers = forwardHeaders(req.rawHeaders, outcome?.decision === 'modified' ? new Set(['content-length']) : undefined);
+    headers.push('host', match.upstream.host);
+    const hasLength = outcome?.decision !== 'modified' && req.headers['content-length'] !== undefined;
+    if (!hasLength && (payload.length > 0 || outcome?.decision === 'modified')) headers.push('content-length', String(payload.length));
+    base.overheadMs = ms(t0);
+    const beginCommitted = ctx.sink.begin(base);
+    await this.forward(req, res, match, headers, payload, base, beginCommitted, t0, api);
+  }
+
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    match: RouteMatch,
+    headers: string[],
+    payload: Buffer,
+    base: BeginRecord,
+    beginCommitted: Promise<void>,
+    t0: number,
+    api: ApiKind,
+  ): Promise<void> {
+    const ctx = this.ctx;
+    const secure = match.upstream.protocol === 'https:';
+    const overheadBefore = base.overheadMs ?? 0;
+    return new Promise<void>((resolve) => {
+      let settled = false;
+      let bytesOut = 0;
+      let status: number | null = null;
+      // Records how the exchange ended; resolves when that record is committed.
+      const finish = (outcome: Outcome, error: string | null, overheadMs?: number): Promise<void> => {
+        if (settled) return Promise.resolve();
+        settled = true;
+        if (error) ctx.log(`${base.method} ${base.path} ${status ?? '-'} ${outcome}: ${error}`);
+        return ctx.sink.complete({ id: base.id, status, latencyMs: ms(t0), bytesOut, outcome, error, ...(overheadMs !== undefined ? { overheadMs } : {}) });
+      };
+      const upReq = (secure ? https : http).request({
+        protocol: match.upstream.protocol,
+        hostname: match.upstream.hostname.replace(/^\[|\]$/g, ''),
+        port: match.upstream.port || (secure ? 443 : 80),
+        method: req.method,
+        path: match.upstreamPath,
+        headers: headers as unknown as OutgoingHttpHeaders,
+        agent: secure ? this.httpsAgent : this.httpAgent,
+        servername: secure ? match.upstream.hostname : undefined,
+      });
+      upReq.setTimeout(ctx.config.limits.upstreamTimeoutMs, () => {
+        upReq.destroy(new Error(`upstream did not answer within limits.upstreamTimeoutMs (${ctx.config.limits.upstreamTimeoutMs} ms)`));
+      });
+      // Client gone: stop the upstream exchange and record it.
+      res.on('close', () => {
+        if (!res.writableFinished && !settled) {
+          upReq.destroy();
+          void finish('client-aborted', 'client closed the connection before the response ended').then(() => resolve());
+        }
+      });
+      upReq.on('error', (error: NodeJS.ErrnoException) => {
+        if (settled) return;
+        const timeout = /upstreamTimeoutMs/.test(error.message);
+        const what = timeout ? error.message : `upstream ${match.upstream.host} failed: ${error.code ?? error.message}`;
+        if (!res.headersSent) {
+          const e = guardError(api, timeout ? 'upstream-timeout' : 'upstream-unreachable', `${what}; the request was recorded but got no answer`);
+          status = e.status;
+          bytesOut = Buffer.byteLength(e.body);
+          void finish(timeout ? 'upstream-timeout' : 'upstream-error', what).then(() => {
+            if (!res.destroyed) {
+              res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': bytesOut, [OVERHEAD_HEADER]: String(overheadBefore), [REQUEST_ID_HEADER]: base.id });
+              res.end(e.body);
+            }
+            resolve();
+          });
+        } else {
+          // Mid-stream: the status is already out; cut the connection so the client sees the failure.
+          void finish(timeout ? 'upstream-timeout' : 'upstream-error', `${what} after ${bytesOut} bytes of the response`).then(() => resolve());
+          res.destroy();
+        }
+      });
+      upReq.on('response', (upRes: IncomingMessage) => {
+        status = upRes.statusCode ?? 502;
+        const tHeaders = performance.now();
+        const out = forwardHeaders(upRes.rawHeaders);
+        const overhead = Math.round((overheadBefore + (performance.now() - tHeaders)) * 1000) / 1000;
+        out.push(OVERHEAD_HEADER, String(overhead), REQUEST_ID_HEADER, base.id);
+        // With a Content-Length the client sees the end with the last byte, not with
+        // res.end(): that last chunk waits for the commit.
+        const declared = upRes.headers['content-length'] === undefined ? -1 : Number(upRes.headers['content-length']);
+        let held: Buffer | undefined;
+        upRes.on('data', (chunk: Buffer) => {
+          bytesOut += chunk.length;
+          if (declared >= 0 && bytesOut >= declared) held = held ? Buffer.concat([held, chunk]) : chunk;
+          else if (!res.write(chunk)) upRes.pause();
+        });
+        res.on('drain', () => upRes.resume());
+        upRes.on('end', () => {
+          if (settled) return;
+          // Commit the record, then end the response.
+          void finish('completed', null, overhead).then(() => {
+            if (!res.destroyed) res.end(held);
+            resolve();
+          });
+        });
+        upRes.on('error', () => {
+          /* reported through upReq 'error' or 'aborted' */
+        });
+        upRes.on('aborted', () => {
+          if (settled) return;
+          void finish('upstream-error', `upstream ${match.upstream.host} closed the connection after ${bytesOut} bytes of the response`).then(() => resolve());
+          res.destroy();
+        });
+        // The record of the request is committed before the first byte goes back.
+        upRes.pause();
+        void beginCommitted.then(() => {
+          if (res.destroyed) return;
+          res.writeHead(status!, upRes.statusMessage, out);
+          // Headers go out at once (SSE clients wait for them), not with the first chunk.
+          res.flushHeaders();
+          upRes.resume();
+        });
+      });
+      upReq.end(payload);
+    });
+  }
+}
+
+function storedBody(mode: 'none' | 'redacted' | 'full', text: string | null, outcome: InspectionOutcome | null): string | null {
+  if (mode === 'none' || text === null) return null;
+  if (outcome?.storageBody !== undefined) return JSON.stringify(outcome.storageBody);
+  if (outcome === null) return null; // not JSON: unknown content, never stored
+  return text;
+}

@@ -1,0 +1,77 @@
+/**
+ * Gathers the files and skip notes of one target as a reader produces them, and
+ * enforces the limits that span files (entry count, total bytes).
+ */
+import { InputError } from '../cli/errors.js';
+import { sizeVerdict, sniffKind, toLoadedFile, SNIFF_BYTES } from './classify.js';
+import { mib, type ResolvedLoadOptions } from './limits.js';
+import type { FileKind, LoadedFile, SkippedFile } from './types.js';
+
+export class Collector {
+  private readonly files = new Map<string, LoadedFile>();
+  private readonly skippedList: SkippedFile[] = [];
+  private entries = 0;
+  private bytes = 0;
+
+  constructor(
+    readonly limits: ResolvedLoadOptions,
+    /** How the target is named in error messages. */
+    private readonly display: string,
+    /** "archive" or "directory", for messages. */
+    private readonly noun: string,
+  ) {}
+
+  /** Counts one entry (file, folder or link) against maxFiles. */
+  countEntry(): void {
+    this.entries++;
+    if (this.entries > this.limits.maxFiles) {
+      throw new InputError(`${this.display}: ${this.noun} holds more than ${this.limits.maxFiles} entries; raise --max-files if you trust it`);
+    }
+  }
+
+  /** Counts bytes read against maxTotalBytes. */
+  countBytes(n: number): void {
+    this.bytes += n;
+    if (this.bytes > this.limits.maxTotalBytes) {
+      throw new InputError(`${this.display}: ${this.noun} expands beyond ${mib(this.limits.maxTotalBytes)}; raise --max-bytes if you trust it`);
+    }
+  }
+
+  skip(path: string, reason: string): void {
+    this.skippedList.push({ path, reason });
+  }
+
+  /**
+   * Decides from a file's head and size whether to read it. Returns the kind when
+   * it should be read; records the skip and returns undefined otherwise.
+   */
+  admit(path: string, head: Uint8Array, size: number): FileKind | undefined {
+    const kind = sniffKind(path, head.subarray(0, SNIFF_BYTES));
+    const tooLarge = sizeVerdict(kind, size, this.limits);
+    if (tooLarge) {
+      this.skip(path, tooLarge);
+      return undefined;
+    }
+    return kind;
+  }
+
+  add(path: string, kind: FileKind, bytes: Buffer): void {
+    const { file, partial } = toLoadedFile(path, kind, bytes, this.limits);
+    const earlier = this.files.get(path);
+    if (earlier) {
+      // Tar semantics (and npm's): a later entry of the same path replaces the earlier one.
+      this.skip(path, `an earlier entry of this path (${earlier.kind}, ${earlier.size} bytes) is replaced by a later one, as npm would install it; only the later one is analysed`);
+    }
+    this.files.set(path, file);
+    this.skippedList.push(...partial);
+  }
+
+  result(): { files: LoadedFile[]; skipped: SkippedFile[] } {
+    const files = [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    return { files, skipped: this.skippedList };
+  }
+
+  get bytesCounted(): number {
+    return this.bytes;
+  }
+}

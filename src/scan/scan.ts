@@ -1,0 +1,103 @@
+/**
+ * The scan shell: load a target (npm spec, tarball, directory, file), analyse
+ * every file by kind, and assemble a ScanReport. Analysis itself is the pure core
+ * (src/core/analyze-js.ts); this file only moves data and measures time.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding } from '../core/findings.js';
+import { analyzeJavaScript, JS_RULES } from '../core/analyze-js.js';
+import { loadTarget } from '../loading/load-target.js';
+import type { LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
+import { VERSION } from '../cli/version.js';
+import type { ScanReport, ScannedFileSummary } from './types.js';
+
+export interface ScanOptions {
+  onProgress?: (message: string) => void;
+}
+
+/** Maps UTF-16 offsets in a segment's text to byte offsets in its binary (computed lazily per finding). */
+function byteMapper(segment: TextSegment): (offset: number) => number {
+  return (offset) => segment.byteOffset + Buffer.byteLength(segment.text.slice(0, offset), 'utf8');
+}
+
+function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[]): Finding[] {
+  switch (file.kind) {
+    case 'javascript':
+    case 'typescript': {
+      if (file.text === undefined) return [];
+      const result = analyzeJavaScript(file.path, file.text);
+      if (result.parseErrors.length > 0 && result.stats.statements === 0) {
+        skipped.push({ path: file.path, reason: `not parseable as JavaScript: ${result.parseErrors[0]}` });
+      } else if (result.parseErrors.length > 0) {
+        notes.push(`${file.path}: parsed with ${result.parseErrors.length} syntax error(s), analysed what could be recovered`);
+      }
+      return result.findings;
+    }
+    case 'executable':
+    case 'binary': {
+      const findings: Finding[] = [];
+      for (const segment of file.segments ?? []) {
+        if (!segment.javascript) continue;
+        const result = analyzeJavaScript(file.path, segment.text, { byteOffsetOf: byteMapper(segment) });
+        findings.push(...result.findings);
+      }
+      return findings;
+    }
+    default:
+      // JSON, declarations and prose are listed but carry no executable behaviour.
+      return [];
+  }
+}
+
+export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanReport {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const findings: Finding[] = [];
+  const files: ScannedFileSummary[] = [];
+  const skipped = [...pkg.skipped];
+  const notes: string[] = [];
+  for (const file of pkg.files) {
+    const t0 = performance.now();
+    if (file.size > 1 << 20) options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
+    const found = analyzeFile(file, skipped, notes);
+    findings.push(...found);
+    const summary: ScannedFileSummary = { path: file.path, kind: file.kind, size: file.size, findings: found.length, ms: Math.round(performance.now() - t0) };
+    if (file.text !== undefined) summary.sha256 = createHash('sha256').update(file.text).digest('hex');
+    files.push(summary);
+  }
+  if (pkg.platformPackages.length > 0) {
+    notes.push(`the code of this package lives in platform packages: ${pkg.platformPackages.join(', ')}; scan one with telltale scan npm:<name>@${pkg.version ?? '<version>'}`);
+  }
+  const report: ScanReport = {
+    tool: { name: 'telltale', version: VERSION },
+    target: pkg.target,
+    startedAt,
+    durationMs: 0,
+    rules: JS_RULES,
+    findings: findings.sort(compareFindings),
+    files,
+    skipped,
+    notes,
+  };
+  if (pkg.name !== undefined || pkg.version !== undefined) report.package = { name: pkg.name, version: pkg.version };
+  if (pkg.manifest) {
+    const { scripts, dependencies, optionalDependencies, bin } = pkg.manifest;
+    report.manifest = { scripts, dependencies, optionalDependencies, bin };
+  }
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}
+
+const RANK = { error: 0, warning: 1, note: 2 } as const;
+function compareFindings(a: Finding, b: Finding): number {
+  return RANK[a.level] - RANK[b.level] || a.location.file.localeCompare(b.location.file) || a.location.offset - b.location.offset;
+}
+
+export async function scanTarget(target: string, options: ScanOptions = {}): Promise<ScanReport> {
+  const started = performance.now();
+  options.onProgress?.(`loading ${target}`);
+  const pkg = await loadTarget(target);
+  const report = scanLoaded(pkg, options);
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}

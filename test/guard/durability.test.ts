@@ -1,0 +1,77 @@
+/**
+ * The durability guarantee, tested the hard way: a real guard process under concurrent
+ * load (JSON and SSE) is killed with SIGKILL; every response a client saw complete must
+ * be in the audit log as completed, and every response that started must have its
+ * request record.
+ */
+import http from 'node:http';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
+import { routesYaml, startGuardProcess, type GuardProcess } from './helpers/guard-process.js';
+
+let up: FakeUpstream;
+let guard: GuardProcess;
+
+beforeAll(async () => {
+  up = await startFakeUpstream();
+  up.eventGapMs = 1;
+  // Each audit commit takes 15 ms (a slow disk): a response that ended before its
+  // commit would be lost by the kill, so the test fails if the ordering is broken.
+  guard = await startGuardProcess(routesYaml(up.url), ['--quiet'], { TELLTALE_TEST_AUDIT_DELAY_MS: '15' });
+});
+
+afterAll(async () => {
+  await guard?.stop();
+  guard?.cleanup();
+  await up?.close();
+});
+
+interface Outcome {
+  id: string | undefined;
+  ended: boolean;
+}
+
+function one(url: string, stream: boolean, n: number): Promise<Outcome> {
+  return new Promise((resolve) => {
+    let id: string | undefined;
+    const req = http.request(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+      id = res.headers['x-telltale-request-id'] as string | undefined;
+      res.on('data', () => {});
+      res.on('end', () => resolve({ id, ended: res.complete }));
+      res.on('error', () => resolve({ id, ended: false }));
+      res.on('aborted', () => resolve({ id, ended: false }));
+    });
+    req.on('error', () => resolve({ id, ended: false }));
+    req.end(JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: `request ${n} ${'context '.repeat(500)}` }] }));
+  });
+}
+
+it('every response a client saw complete survives SIGKILL of the guard', async () => {
+  const outcomes: Outcome[] = [];
+  let stop = false;
+  let n = 0;
+  const worker = async () => {
+    while (!stop) {
+      const o = await one(guard.url, n % 3 === 0, n++);
+      outcomes.push(o);
+      if (!o.id && !o.ended) break;
+    }
+  };
+  const workers = Array.from({ length: 16 }, worker);
+  // Kill once a good number of exchanges completed, while many are in flight.
+  const deadline = Date.now() + 8_000;
+  while (outcomes.filter((o) => o.ended).length < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await guard.kill('SIGKILL');
+  stop = true;
+  await Promise.all(workers);
+
+  const completed = outcomes.filter((o) => o.ended && o.id);
+  const started = outcomes.filter((o) => o.id);
+  expect(completed.length).toBeGreaterThanOrEqual(100);
+  const records = new Map(guard.records().map((r) => [r.id, r]));
+  const missing = completed.filter((o) => records.get(o.id!)?.outcome !== 'completed');
+  expect(missing.map((o) => ({ ...o, rec: records.get(o.id!) ? { outcome: records.get(o.id!)!.outcome, stream: records.get(o.id!)!.stream, status: records.get(o.id!)!.status } : null }))).toEqual([]);
+  for (const o of completed) expect(records.get(o.id!)!.status).toBe(200);
+  // A response that had started has at least its request record.
+  expect(started.filter((o) => !records.has(o.id!))).toEqual([]);
+}, 30_000);
