@@ -56,13 +56,24 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
   const files: ScannedFileSummary[] = [];
   const skipped = [...pkg.skipped];
   const notes: string[] = [];
+  // Bundlers emit byte-identical chunks under several names: analyse each content once.
+  const byContent = new Map<string, { path: string; findings: Finding[] }>();
   for (const file of pkg.files) {
     const t0 = performance.now();
-    if (file.size > 1 << 20) options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
-    const found = analyzeFile(file, skipped, notes);
+    const sha256 = file.text !== undefined ? createHash('sha256').update(file.text).digest('hex') : undefined;
+    const twin = sha256 !== undefined ? byContent.get(sha256) : undefined;
+    let found: Finding[];
+    if (twin) {
+      found = twin.findings.map((f) => relocate(f, file.path));
+      if (found.length > 0) notes.push(`${file.path} is identical to ${twin.path}; its findings are listed under both`);
+    } else {
+      if (file.size > 1 << 20) options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
+      found = analyzeFile(file, skipped, notes);
+      if (sha256 !== undefined) byContent.set(sha256, { path: file.path, findings: found });
+    }
     findings.push(...found);
     const summary: ScannedFileSummary = { path: file.path, kind: file.kind, size: file.size, findings: found.length, ms: Math.round(performance.now() - t0) };
-    if (file.text !== undefined) summary.sha256 = createHash('sha256').update(file.text).digest('hex');
+    if (sha256 !== undefined) summary.sha256 = sha256;
     files.push(summary);
   }
   if (pkg.platformPackages.length > 0) {
@@ -86,6 +97,12 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
   }
   report.durationMs = Math.round(performance.now() - started);
   return report;
+}
+
+/** The same finding in an identical copy of a file. */
+function relocate(finding: Finding, file: string): Finding {
+  const related = finding.related?.map((r) => (r.location.file === finding.location.file ? { ...r, location: { ...r.location, file } } : r));
+  return { ...finding, location: { ...finding.location, file }, ...(related ? { related } : {}) };
 }
 
 const RANK = { error: 0, warning: 1, note: 2 } as const;

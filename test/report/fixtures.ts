@@ -9,7 +9,7 @@ import type { ScanReport } from '../../src/scan/types.js';
 export const RULES: RuleMeta[] = [
   {
     id: 'TT001',
-    name: 'env-signal',
+    name: 'env-fingerprint',
     shortDescription: 'Reads an environment signal',
     help: 'The code reads the timezone, locale, proxy or API base URL. Alone this is common; check where the value goes.',
     category: 'env-fingerprint',

@@ -71,7 +71,7 @@ describe('text report', () => {
   });
 
   it('marks the byte offset of a finding inside an executable', () => {
-    expect(text).toContain('▲ bin/agent:3:15 (byte 0x1F3A2C)  env-signal (TT001)');
+    expect(text).toContain('▲ bin/agent:3:15 (byte 0x1F3A2C)  env-fingerprint (TT001)');
   });
 
   it('folds a busy notes rule into one summary', () => {

@@ -23,6 +23,7 @@ import { locate, makeFinding, type DetectorContext } from './context.js';
 import type { ChoiceSite } from './hidden-characters.js';
 import type { FormatSwitchSite } from './format-switch.js';
 import type { PayloadSite } from './obfuscated-payload.js';
+import { isCountryDomainSuffix, isRegionalLocale, isTimeZoneName } from './region-targeting.js';
 
 export const meta: RuleMeta = {
   id: 'TT007',
@@ -54,12 +55,24 @@ function describeSink(site: ChoiceSite | FormatSwitchSite): { what: string; node
   return { what: `switches output format (${site.description})`, node: site.node, key: `format:${site.description}` };
 }
 
+const TYPE_NAMES = new Set(['object', 'string', 'number', 'boolean', 'function', 'undefined', 'symbol', 'bigint', 'null', 'true', 'false']);
+
+/**
+ * A compared value that targets someone: a time zone, a regional locale, a UTC
+ * offset, a country domain suffix, a host name, or — when the signal is a host,
+ * URL, proxy or identity — a keyword of at least three letters (`"deepseek"`).
+ */
+export function isTargetingValue(value: string, signals: ReadonlySet<string>): boolean {
+  if (isTimeZoneName(value) || isRegionalLocale(value) || isCountryDomainSuffix(value)) return true;
+  if (/^-?\d+$/.test(value)) return Math.abs(Number(value)) > 1 && signals.has('timezone');
+  if (/^\.?[a-z0-9-]+(?:\.[a-z0-9-]+)+$/i.test(value) && /[a-z]{2,}$/i.test(value)) return true;
+  const textual = ['api-base-url', 'host-identity', 'user-identity', 'proxy', 'git-identity', 'machine-id'];
+  return /^[a-z0-9][a-z0-9_-]{2,}$/i.test(value) && !TYPE_NAMES.has(value.toLowerCase()) && textual.some((k) => signals.has(k));
+}
+
 export function detect(ctx: DetectorContext, sites: Sites): Finding[] {
-  const holders = new Map<string, { node: AstNode; description: string }>();
-  for (const p of sites.payloads) {
-    if (p.holder) holders.set(p.holder, { node: p.node, description: `${p.recovered.kind} (${p.recovered.encoding})` });
-  }
-  const engine = new TaintEngine(ctx.source, holders);
+  const payloads = sites.payloads.map((p) => ({ node: p.node, description: `${p.recovered.kind} (${p.recovered.encoding})` }));
+  const engine = new TaintEngine(ctx.source, payloads);
   const findings: Finding[] = [];
   const all: Array<ChoiceSite | FormatSwitchSite> = [...sites.choices, ...sites.formats];
   for (const site of all) {
@@ -74,9 +87,17 @@ export function detect(ctx: DetectorContext, sites: Sites): Finding[] {
     }
     if (taint.signals.size === 0) continue;
     const sink = describeSink(site);
-    const compared = taint.compared.size > 0 || taint.payloads.size > 0;
     const signals = [...taint.signals].sort();
-    const values = [...taint.compared].sort();
+    // Only values that can single out a region, a provider or a host count as targeting:
+    // `x === ""` or `typeof v === "object"` on the way is ordinary code.
+    const values = [...taint.compared].filter((v) => isTargetingValue(v, taint.signals)).sort();
+    const compared = values.length > 0 || taint.payloads.size > 0;
+    taint.evidence = taint.evidence.filter((e) => {
+      if (!e.what.startsWith('compares with ')) return true;
+      const raw = e.what.slice('compares with '.length);
+      const value = raw.startsWith('"') ? (JSON.parse(raw) as string) : raw;
+      return isTargetingValue(value, taint.signals);
+    });
     const related: RelatedLocation[] = taint.evidence
       .sort((a, b) => a.node.start - b.node.start)
       .slice(0, 12)

@@ -20,7 +20,7 @@ import { locate, makeFinding, type DetectorContext, type DetectorResult } from '
 
 export const meta: RuleMeta = {
   id: 'TT001',
-  name: 'env-signal',
+  name: 'env-fingerprint',
   shortDescription: 'Reads an environment signal (timezone, locale, proxy, API host, identity)',
   help:
     'The code reads a property of the machine or its user that can single out a region or a person: timezone, locale, ' +

@@ -18,7 +18,7 @@
  * Example: `function q(a){return a ? "\u2019" : "'"}`
  */
 import type { RuleMeta } from '../findings.js';
-import { child, isFunctionNode, stringValue, unwrap, type AstNode } from '../js/ast.js';
+import { child, childList, isFunctionNode, memberProperty, stringValue, unwrap, type AstNode } from '../js/ast.js';
 import { classifyCodePoint, formatCodePoint, inspectText, characterName, prototypeOf, type HiddenCharKind } from '../unicode/index.js';
 import { ancestorsOf, locate, makeFinding, type DetectorContext, type DetectorResult } from './context.js';
 
@@ -84,6 +84,82 @@ function deciding(ctx: DetectorContext, node: AstNode, stop: AstNode | undefined
   return out.filter(Boolean);
 }
 
+/** Methods whose (first) argument is a pattern searched for, not text that is produced. */
+const PATTERN_METHODS = new Set(['includes', 'startsWith', 'endsWith', 'indexOf', 'lastIndexOf', 'split', 'replace', 'replaceAll', 'has', 'search', 'match', 'test']);
+
+/**
+ * A literal used as a value (returned, assigned, concatenated, chosen) rather
+ * than as something the code compares with or searches for: `c === "\u200c"`
+ * and `s.startsWith("\ufeff")` handle such characters, they do not emit them.
+ */
+function inValuePosition(ctx: DetectorContext, node: AstNode): boolean {
+  const parent = ancestorsOf(ctx, node)[0];
+  if (!parent) return true;
+  if (parent.type === 'BinaryExpression' && ['==', '===', '!=', '!=='].includes(parent.operator as string)) return false;
+  if (parent.type === 'SwitchCase' && child(parent, 'test') === node) return false;
+  if (parent.type === 'CallExpression' && child(parent, 'callee') !== node) {
+    const method = memberProperty(unwrap(child(parent, "callee")) as AstNode);
+    if (method && PATTERN_METHODS.has(method)) {
+      const index = childList(parent, 'arguments').indexOf(node);
+      if (index === 0 || !method.startsWith('replace')) return false;
+    }
+  }
+  return true;
+}
+
+/** Node types under which two literals are alternatives (one or the other is used), not parts of one output. */
+const ALTERNATIVE_PARENTS = new Set(['ConditionalExpression', 'IfStatement', 'SwitchStatement', 'SwitchCase', 'LogicalExpression', 'BlockStatement', 'FunctionBody', 'ObjectExpression', 'ArrayExpression']);
+
+/** True when some pair of the given literals meets at a node that makes them alternatives. */
+function areAlternatives(ctx: DetectorContext, nodes: AstNode[]): boolean {
+  for (let i = 0; i < nodes.length; i++) {
+    const above = new Set(ancestorsOf(ctx, nodes[i]!));
+    for (let j = i + 1; j < nodes.length; j++) {
+      const meet = ancestorsOf(ctx, nodes[j]!).find((a) => above.has(a));
+      if (meet && ALTERNATIVE_PARENTS.has(meet.type)) return true;
+    }
+  }
+  return false;
+}
+
+/** A string that is one value of a big object literal (an entity or transliteration table). */
+function inLookupTable(ctx: DetectorContext, node: AstNode): boolean {
+  const [parent, grand] = ancestorsOf(ctx, node);
+  return parent?.type === 'Property' && grand?.type === 'ObjectExpression' && childList(grand, 'properties').length >= 16;
+}
+
+/**
+ * `c === 32 ? " " : c === 133 ? "\x85" : c === 160 ? "\xa0" : …` is an escape
+ * decoder (YAML, JSON5, terminal parsers): the character follows from the input
+ * value, one branch per code. Six or more distinct literal comparisons deciding
+ * the literals mark such a switch; a covert choice is decided by a few flags.
+ */
+function isDecodeSwitch(ctx: DetectorContext, conditions: AstNode[]): boolean {
+  const compared = new Set<string>();
+  for (const c of conditions) {
+    const parent = ancestorsOf(ctx, c)[0];
+    if (parent?.type === 'SwitchStatement' && child(parent, 'discriminant') === c) {
+      const literalCases = childList(parent, 'cases').filter((k) => unwrap(child(k, 'test'))?.type === 'Literal');
+      if (literalCases.length >= 6) return true;
+    }
+    const n = unwrap(c);
+    if (!n || n.type !== 'BinaryExpression' || !['==', '==='].includes(n.operator as string)) continue;
+    for (const side of [unwrap(child(n, 'left')), unwrap(child(n, 'right'))]) {
+      if (side?.type === 'Literal' && (typeof side.value === 'number' || typeof side.value === 'string')) compared.add(String(side.value));
+    }
+  }
+  return compared.size >= 6;
+}
+
+function distinctNonAscii(value: string): number {
+  const seen = new Set<number>();
+  for (const ch of value) {
+    const cp = ch.codePointAt(0)!;
+    if (cp >= 0x80) seen.add(cp);
+  }
+  return seen.size;
+}
+
 function scopeOf(ctx: DetectorContext, node: AstNode): AstNode {
   for (const a of ancestorsOf(ctx, node)) if (isFunctionNode(a)) return a;
   return ctx.source.program;
@@ -96,7 +172,7 @@ export function detect(ctx: DetectorContext): DetectorResult<ChoiceSite> {
   // (1) Choices: short literals grouped by enclosing function; same skeleton, different characters.
   const groups = new Map<AstNode, Array<{ node: AstNode; value: string }>>();
   for (const s of ctx.collected.strings) {
-    if (s.value.length === 0 || [...s.value].length > MAX_CHOICE_LITERAL) continue;
+    if (s.value.length === 0 || [...s.value].length > MAX_CHOICE_LITERAL || !inValuePosition(ctx, s.node)) continue;
     const scope = scopeOf(ctx, s.node);
     if (scope === ctx.source.program) continue;
     const list = groups.get(scope) ?? [];
@@ -118,6 +194,10 @@ export function detect(ctx: DetectorContext): DetectorResult<ChoiceSite> {
       if (distinct.length < 2 || !distinct.some(hasHidden)) continue;
       const conditions = list.flatMap((l) => deciding(ctx, l.node, scope));
       if (conditions.length === 0) continue;
+      if (isDecodeSwitch(ctx, conditions)) continue;
+      // One representative per distinct value: they must be alternatives, not parts of one output (`"“" + x + "”"`).
+      const representatives = distinct.map((d) => list.find((l) => l.value === d)!.node);
+      if (!areAlternatives(ctx, representatives)) continue;
       const invisibleOnly = proto === '' || distinct.every((d) => skeletonOf(d) === proto && [...d].every((c) => c.codePointAt(0)! < 0x80 || classifyCodePoint(c.codePointAt(0)!) !== 'confusable'));
       sites.push({
         kind: invisibleOnly ? 'invisible-insertion' : 'lookalike-choice',
@@ -132,7 +212,7 @@ export function detect(ctx: DetectorContext): DetectorResult<ChoiceSite> {
     for (const l of hiddenVariants) {
       if (skeletonOf(l.value) !== '' || sites.some((s) => s.literals.includes(l.node))) continue;
       const conditions = deciding(ctx, l.node, scope);
-      if (conditions.length === 0) continue;
+      if (conditions.length === 0 || isDecodeSwitch(ctx, conditions)) continue;
       sites.push({ kind: 'invisible-insertion', node: scope, literals: [l.node], chars: [l.value], prototype: '', conditions });
     }
   }
@@ -145,29 +225,42 @@ export function detect(ctx: DetectorContext): DetectorResult<ChoiceSite> {
         ? `Chooses among ${site.chars.length} look-alikes of ${JSON.stringify(site.prototype)} (${cps.map((c) => `${c} ${characterName(parseInt(c.slice(2), 16))}`).join(', ')}) depending on a condition`
         : `Inserts invisible characters (${cps.join(', ')}) depending on a condition`;
     findings.push(
-      makeFinding(meta, 'warning', what, locate(ctx, first.start, last.end), { key: `${site.kind}:${JSON.stringify(site.prototype)}:${[...cps].sort().join(',')}`, choice: site.kind, codePoints: [...cps].sort() }, { codePoints: cps }),
+      // A choice alone is a note: terminals pick `❯` or `>` by platform, editors insert
+      // zero-width spaces to measure text. TT007 raises it when an environment
+      // signal compared with targeting values decides the choice.
+      makeFinding(meta, 'note', what, locate(ctx, first.start, last.end), { key: `${site.kind}:${JSON.stringify(site.prototype)}:${[...cps].sort().join(',')}`, choice: site.kind, codePoints: [...cps].sort() }, { codePoints: cps }),
     );
   }
 
   // (2) Hidden characters inside literals, aggregated per kind and code point (one finding each).
   const inChoice = new Set(sites.flatMap((s) => s.literals));
-  const aggregate = new Map<string, { node: AstNode; kind: HiddenCharKind; cp: number; count: number; tag?: string }>();
+  const aggregate = new Map<string, { node: AstNode; kind: HiddenCharKind; cp: number; count: number; tag?: string; outsideTables: boolean }>();
   for (const s of ctx.collected.strings) {
     if (inChoice.has(s.node) || !/[^\x00-\x7f]/.test(s.value)) continue;
     const report = inspectText(s.value, { confusablesInMixedWordsOnly: true, maxChars: 64 });
     if (report.clean) continue;
     const distinctSuspicious = new Set(report.chars.filter((c) => !c.legitimate).map((c) => c.codePoint));
     if (distinctSuspicious.size > TABLE_THRESHOLD) continue; // a Unicode table or test corpus
+    // A code-page or transliteration string (`"€\uFFFD‚ƒ„…"`) lists many characters as data.
+    const charTable = distinctNonAscii(s.value) >= 24;
     for (const c of report.chars) {
       if (c.legitimate || c.kind === 'unusual-space' || c.kind === 'private-use' || c.kind === 'unassigned') continue;
+      // A range end in a regular-expression source (`[\u2027-\u202A]`) names the character, it does not emit it.
+      if (s.value[c.offset - 1] === '-' || s.value[c.offset + 1] === '-') continue;
       const key = `${c.kind}:${c.cp}`;
       const seen = aggregate.get(key);
-      if (seen) seen.count++;
-      else aggregate.set(key, { node: s.node, kind: c.kind, cp: c.codePoint, count: 1, ...(report.tagPayloads[0] ? { tag: report.tagPayloads[0].text } : {}) });
+      const outsideTable = !charTable && !inLookupTable(ctx, s.node);
+      if (seen) {
+        seen.count++;
+        if (outsideTable && !seen.outsideTables) Object.assign(seen, { node: s.node, outsideTables: true });
+      } else {
+        aggregate.set(key, { node: s.node, kind: c.kind, cp: c.codePoint, count: 1, outsideTables: outsideTable, ...(report.tagPayloads[0] ? { tag: report.tagPayloads[0].text } : {}) });
+      }
     }
   }
   for (const [key, a] of aggregate) {
-    const serious = a.kind === 'tag' || a.kind === 'bidi-control';
+    // Bidi controls and tags matter in prose; as one entry of an entity table they are data.
+    const serious = (a.kind === 'tag' || a.kind === 'bidi-control') && a.outsideTables;
     const cp = formatCodePoint(a.cp);
     findings.push(
       makeFinding(

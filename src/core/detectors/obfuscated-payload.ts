@@ -97,26 +97,39 @@ function byteArray(node: AstNode, args: AstNode[]): number[] | undefined {
   return values;
 }
 
+/**
+ * Brute-forcing XOR keys over short or repetitive input always yields something
+ * letter-like (`[6,4,2,4,2,4,6,2]` ^ 0x63 → "egagagea"). Real hidden strings use
+ * many distinct characters, so low diversity is rejected whatever the score.
+ */
+export function diverseEnough(decoded: string): boolean {
+  const distinct = new Set(decoded).size;
+  return distinct >= 5 && distinct >= Math.min(12, Math.ceil(decoded.length / 6));
+}
+
 export function detect(ctx: DetectorContext): DetectorResult<PayloadSite> {
   const sites: PayloadSite[] = [];
+  const push = (site: PayloadSite) => {
+    if (diverseEnough(site.recovered.decoded)) sites.push(site);
+  };
   const hints = { xorKeys: xorKeysInCode(ctx) };
   for (const { node, value } of ctx.collected.strings) {
     if (!looksEncoded(value)) continue;
     const recovered = recoverString(value, hints);
-    if (recovered) sites.push({ node, recovered, holder: holderOf(ctx, node) });
+    if (recovered) push({ node, recovered, holder: holderOf(ctx, node) });
   }
   for (const arr of ctx.collected.arrays) {
     const bytes = byteArray(arr, childList(arr, 'elements'));
     if (!bytes) continue;
     const recovered = recoverBytes(bytes, hints, 'charcodes');
-    if (recovered) sites.push({ node: arr, recovered, holder: holderOf(ctx, arr) });
+    if (recovered) push({ node: arr, recovered, holder: holderOf(ctx, arr) });
   }
   for (const call of ctx.collected.calls) {
     const callee = unwrap(child(call, 'callee'));
     if (callee && memberPath(callee) === 'String.fromCharCode') {
       const bytes = byteArray(call, childList(call, 'arguments'));
       const recovered = bytes && recoverBytes(bytes, hints, 'charcodes');
-      if (recovered) sites.push({ node: call, recovered, holder: holderOf(ctx, call) });
+      if (recovered) push({ node: call, recovered, holder: holderOf(ctx, call) });
       continue;
     }
     const rev = reversedLiteral(call);
@@ -128,7 +141,7 @@ export function detect(ctx: DetectorContext): DetectorResult<PayloadSite> {
         : score.score >= 0.6 && score.kind !== 'text'
           ? { decoded: rev.text, encoding: 'reverse', score: score.score, kind: score.kind, ...(score.items ? { items: score.items } : {}) }
           : null;
-      if (recovered) sites.push({ node: call, recovered, holder: holderOf(ctx, call) });
+      if (recovered) push({ node: call, recovered, holder: holderOf(ctx, call) });
     }
   }
 

@@ -67,10 +67,21 @@ export function isRegionalLocale(value: string): boolean {
   }
 }
 
-/** `.cn`, `.com.cn`, `cn` used as a host suffix: a two-letter country-code TLD. */
+/**
+ * Two-letter endings that are file extensions or vanity domains (`.md`, `.js`,
+ * `.io`, `.ai`) far more often than a statement about a country.
+ */
+const NOT_REGIONAL_SUFFIXES = new Set(['md', 'js', 'ts', 'py', 'rs', 'go', 'rb', 'pl', 'cs', 'ps', 'sh', 'db', 'gz', 'xz', 'mk', 'so', 'cc', 'ai', 'io', 'co', 'me', 'tv', 'fm', 'ly', 'gg', 'to', 'ws', 'dev', 'app']);
+
+/** `.cn`, `.com.cn` used as a host suffix: a real ISO 3166 country code (per ICU), not a file extension. */
 export function isCountryDomainSuffix(value: string): boolean {
-  return /^\.?(?:[a-z0-9-]+\.)?[a-z]{2}$/.test(value) && value.includes('.') ;
+  const m = /^\.?(?:[a-z0-9-]+\.)?([a-z]{2})$/.exec(value);
+  if (!m || !value.includes('.') || NOT_REGIONAL_SUFFIXES.has(m[1]!)) return false;
+  const code = m[1]!.toUpperCase();
+  // DisplayNames echoes codes it does not know; a known region has a real name.
+  return REGION_NAMES.of(code) !== code;
 }
+const REGION_NAMES = new Intl.DisplayNames(['en'], { type: 'region', fallback: 'code' });
 
 function classify(value: string, viaSuffixCall: boolean): RegionValueKind | undefined {
   if (isTimeZoneName(value)) return 'timezone';

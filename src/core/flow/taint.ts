@@ -45,17 +45,29 @@ interface FunctionScope {
 }
 
 const COMPARE_METHODS = new Set(['includes', 'endsWith', 'startsWith', 'has', 'indexOf', 'test', 'match']);
+/** Built-in methods whose results we model by their receiver (or not at all), never by a same-named user method. */
+const BUILTIN_METHODS = new Set([
+  'map', 'filter', 'reduce', 'forEach', 'find', 'findIndex', 'some', 'every', 'slice', 'splice', 'concat', 'join', 'split',
+  'replace', 'replaceAll', 'trim', 'trimStart', 'trimEnd', 'toLowerCase', 'toUpperCase', 'toString', 'valueOf', 'push', 'pop',
+  'shift', 'unshift', 'get', 'set', 'call', 'apply', 'bind', 'then', 'catch', 'finally', 'keys', 'values', 'entries', 'from',
+  'charCodeAt', 'codePointAt', 'fromCharCode', 'padStart', 'padEnd', 'repeat', 'substring', 'substr', 'at', 'flat', 'flatMap',
+  'sort', 'reverse', 'log', 'warn', 'error', 'debug', 'info', 'write', 'emit', 'on', 'once', 'resolve', 'reject', 'parse',
+  'stringify', 'assign', 'create', 'hasOwnProperty', 'toISOString', 'getTime', 'now', 'exec', 'format', 'resolvedOptions',
+]);
 
 export class TaintEngine {
   private readonly memo = new Map<AstNode, Taint>();
   private readonly scopes = new Map<AstNode, FunctionScope>();
   private readonly returnMemo = new Map<AstNode, Taint>();
+  private readonly payloadAt = new Map<string, { node: AstNode; description: string }>();
 
   constructor(
     private readonly source: JsSource,
-    /** Variables holding recovered hidden payloads: name → short description. */
-    private readonly payloadHolders: Map<string, { node: AstNode; description: string }>,
-  ) {}
+    /** Literals (or arrays/calls) that hold recovered hidden payloads, with a short description. */
+    payloads: ReadonlyArray<{ node: AstNode; description: string }> = [],
+  ) {
+    for (const p of payloads) this.payloadAt.set(`${p.node.start}:${p.node.end}`, p);
+  }
 
   /** Function nodes enclosing `node`, innermost first. */
   functionsAround(node: AstNode): AstNode[] {
@@ -109,6 +121,14 @@ export class TaintEngine {
     const stack: AstNode[] = [expr];
     while (stack.length > 0 && budget-- > 0) {
       const n = stack.pop()!;
+      // A recovered hidden payload is reached by resolving names to their values, so a
+      // minified name reused in another scope never links to it by accident.
+      const payload = this.payloadAt.get(`${n.start}:${n.end}`);
+      if (payload) {
+        taint.payloads.add(payload.description);
+        taint.evidence.push({ node: payload.node, what: `uses hidden payload ${payload.description}` });
+        continue;
+      }
       const signal = signalOf(n);
       if (signal) {
         taint.signals.add(signal.kind);
@@ -139,12 +159,26 @@ export class TaintEngine {
           }
         }
       }
+      if (n.type === 'BinaryExpression' && ['==', '===', '!=', '!==', '<', '>', '<=', '>='].includes(n.operator as string)) {
+        // Numeric comparisons (`getTimezoneOffset() === -480`) count only when the other side carries a signal,
+        // and never 0/±1 (UTC and sign checks are not region targeting).
+        const left = unwrap(child(n, 'left'));
+        const right = unwrap(child(n, 'right'));
+        for (const [lit, other] of [[left, right], [right, left]] as const) {
+          const value = numberValue(lit);
+          if (value === undefined || Math.abs(value) <= 1 || !other) continue;
+          if (this.of(other, functions, depth + 1).signals.size === 0) continue;
+          taint.compared.add(String(value));
+          taint.evidence.push({ node: n, what: `compares with ${value}` });
+        }
+      }
       if (n.type === 'CallExpression') {
         const callee = unwrap(child(n, 'callee'));
         const name = identifierName(callee);
         if (name) merge(taint, this.callResult(name, depth));
         if (callee?.type === 'MemberExpression') {
           const method = memberProperty(callee);
+          if (method && !COMPARE_METHODS.has(method) && !BUILTIN_METHODS.has(method)) merge(taint, this.methodResult(method, depth));
           if (method && COMPARE_METHODS.has(method)) {
             for (const a of childList(n, 'arguments')) {
               const s = stringValue(unwrap(a));
@@ -175,12 +209,6 @@ export class TaintEngine {
   private identifier(id: AstNode, functions: AstNode[], depth: number): Taint {
     const name = identifierName(id)!;
     const out = empty();
-    const payload = this.payloadHolders.get(name);
-    if (payload) {
-      out.payloads.add(payload.description);
-      out.evidence.push({ node: payload.node, what: `uses hidden payload ${payload.description}` });
-      return out;
-    }
     for (let i = 0; i < functions.length; i++) {
       const fn = functions[i]!;
       const scope = this.scopeOf(fn);
@@ -196,7 +224,10 @@ export class TaintEngine {
       }
     }
     // Module level: declarations and every assignment (memoised caches like `if(!c) c = read()`).
-    for (const d of this.source.topLevelDeclarations(name)) {
+    // Names with no module-level declaration are globals or out of reach: not searched.
+    const declarations = this.source.topLevelDeclarations(name);
+    if (declarations.length === 0) return out;
+    for (const d of declarations) {
       const init = child(d, 'init');
       if (init && !isFunctionNode(init)) merge(out, this.of(init, [], depth + 1));
     }
@@ -230,6 +261,14 @@ export class TaintEngine {
   }
 
   /** What a call to the function named `name` returns. */
+  /** `obj.name()`: the receiver is rarely resolvable in a bundle, so follow methods of that name (bounded). */
+  methodResult(name: string, depth: number): Taint {
+    const out = empty();
+    if (depth > MAX_DEPTH) return out;
+    for (const fn of this.source.methodsNamed(name).slice(0, 2)) merge(out, this.returnTaint(fn, depth + 1));
+    return out;
+  }
+
   callResult(name: string, depth: number): Taint {
     const out = empty();
     for (const fn of this.source.functionsNamed(name).slice(0, 2)) merge(out, this.returnTaint(fn, depth + 1));
@@ -266,4 +305,15 @@ export class TaintEngine {
     }
     return out;
   }
+}
+
+/** The value of a numeric literal, also negated (`-480`), else undefined. */
+function numberValue(node: AstNode | undefined): number | undefined {
+  if (!node) return undefined;
+  if (node.type === 'Literal' && typeof node.value === 'number') return node.value;
+  if (node.type === 'UnaryExpression' && node.operator === '-') {
+    const inner = numberValue(unwrap(child(node, 'argument')));
+    return inner === undefined ? undefined : -inner;
+  }
+  return undefined;
 }

@@ -18,16 +18,31 @@ export function isNode(value: unknown): value is AstNode {
   return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }
 
-/** The child nodes of a node, in source order. */
-export function* childrenOf(node: AstNode): Generator<AstNode> {
+/** The child nodes of a node, in visitor-key order (an array, not a generator: this is the hottest loop). */
+export function childrenOf(node: AstNode): AstNode[] {
+  const out: AstNode[] = [];
   const keys = KEYS[node.type];
-  if (!keys) return;
-  for (const key of keys) {
-    const value = node[key];
+  if (!keys) return out;
+  for (let k = 0; k < keys.length; k++) {
+    const value = node[keys[k]!];
     if (Array.isArray(value)) {
-      for (const item of value) if (isNode(item)) yield item;
-    } else if (isNode(value)) yield value;
+      for (let i = 0; i < value.length; i++) if (isNode(value[i])) out.push(value[i] as AstNode);
+    } else if (isNode(value)) out.push(value);
   }
+  return out;
+}
+
+/** Per-key child arrays and single children, for descending by position without copying big arrays. */
+export function childSlots(node: AstNode): Array<AstNode | readonly unknown[]> {
+  const out: Array<AstNode | readonly unknown[]> = [];
+  const keys = KEYS[node.type];
+  if (!keys) return out;
+  for (let k = 0; k < keys.length; k++) {
+    const value = node[keys[k]!];
+    if (Array.isArray(value)) out.push(value);
+    else if (isNode(value)) out.push(value);
+  }
+  return out;
 }
 
 /**
@@ -35,12 +50,17 @@ export function* childrenOf(node: AstNode): Generator<AstNode> {
  * call stack likes). `enter` returning false skips the node's children.
  */
 export function walk(root: AstNode, enter: (node: AstNode, parent: AstNode | null) => boolean | void): void {
-  const stack: Array<[AstNode, AstNode | null]> = [[root, null]];
-  while (stack.length > 0) {
-    const [node, parent] = stack.pop()!;
+  const nodes: AstNode[] = [root];
+  const parents: Array<AstNode | null> = [null];
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const parent = parents.pop()!;
     if (enter(node, parent) === false) continue;
-    const kids = [...childrenOf(node)];
-    for (let i = kids.length - 1; i >= 0; i--) stack.push([kids[i]!, node]);
+    const kids = childrenOf(node);
+    for (let i = kids.length - 1; i >= 0; i--) {
+      nodes.push(kids[i]!);
+      parents.push(node);
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * search and confirmed in the AST, because minified names are short but unique
  * enough to grep).
  */
-import { childrenOf, childList, child, identifierName, isFunctionNode, type AstNode } from './ast.js';
+import { childSlots, childList, child, identifierName, isFunctionNode, isNode, type AstNode } from './ast.js';
 
 export class JsSource {
   readonly statements: AstNode[];
@@ -13,6 +13,7 @@ export class JsSource {
   private topLevelDecls: Map<string, AstNode[]> | undefined;
   private readonly functionCache = new Map<string, AstNode[]>();
   private readonly callCache = new Map<string, AstNode[]>();
+  private readonly assignmentCache = new Map<string, AstNode[]>();
 
   constructor(
     readonly path: string,
@@ -70,14 +71,7 @@ export class JsSource {
     const path: AstNode[] = [this.program];
     let node: AstNode | undefined = this.program;
     while (node) {
-      let next: AstNode | undefined;
-      for (const c of childrenOf(node)) {
-        // No early exit on c.start > start: visitor-key order is not always source order.
-        if (c.start <= start && end <= c.end) {
-          next = c;
-          break;
-        }
-      }
+      const next: AstNode | undefined = containingChild(node, start, end);
       if (!next) break;
       path.push(next);
       node = next;
@@ -116,6 +110,19 @@ export class JsSource {
     return this.topLevelDecls.get(name) ?? [];
   }
 
+  /**
+   * Text searches over the whole source cost ~10 ms each on a 13 MB bundle, so
+   * they are bounded per file; names of built-in globals are never searched.
+   */
+  textSearches = 0;
+  static readonly MAX_TEXT_SEARCHES = 400;
+
+  private searchable(name: string): boolean {
+    if (BUILTIN_GLOBALS.has(name) || this.textSearches >= JsSource.MAX_TEXT_SEARCHES) return false;
+    this.textSearches++;
+    return true;
+  }
+
   private *occurrences(pattern: RegExp): Generator<number> {
     for (let m = pattern.exec(this.text); m; m = pattern.exec(this.text)) yield m.index + (m[1]?.length ?? 0);
   }
@@ -136,7 +143,7 @@ export class JsSource {
         if (init && isFunctionNode(init)) found.push(init);
       }
     }
-    if (found.length === 0) {
+    if (found.length === 0 && this.searchable(name)) {
       const esc = escapeRegExp(name);
       const re = new RegExp(`(function\\s+)${esc}\\s*\\(|((?:^|[^\\w$.])${esc}\\s*=\\s*)(?:async\\s*)?(?:function\\b|\\(|[\\w$]+\\s*=>)`, 'g');
       for (let m = re.exec(this.text); m && found.length < limit; m = re.exec(this.text)) {
@@ -161,11 +168,42 @@ export class JsSource {
     return found;
   }
 
+  /**
+   * Methods named `name`: class methods (`static name(){}`), object-literal
+   * methods (`name(){}`) and properties holding a function (`name: () => …`).
+   * Found by text and confirmed on the AST, like functionsNamed; used when
+   * data flows through `obj.name()` where `obj` cannot be resolved statically.
+   */
+  methodsNamed(name: string, limit = 4): AstNode[] {
+    const key = `.${name}`;
+    const cached = this.functionCache.get(key);
+    if (cached) return cached;
+    const found: AstNode[] = [];
+    if (!this.searchable(key)) return found;
+    const esc = escapeRegExp(name);
+    const re = new RegExp(`(?:^|[^\\w$.])${esc}\\s*(?:\\([^()]*\\)\\s*\\{|:\\s*(?:async\\s*)?(?:function\\b|\\(|[\\w$]+\\s*=>))`, 'g');
+    for (let m = re.exec(this.text); m && found.length < limit; m = re.exec(this.text)) {
+      const at = this.text.indexOf(name, m.index);
+      const path = this.pathTo(at, at + name.length);
+      for (let i = path.length - 1; i >= 0; i--) {
+        const n = path[i]!;
+        if (n.type === 'MethodDefinition' || n.type === 'Property' || n.type === 'PropertyDefinition') {
+          const value = child(n, 'value');
+          if (value && isFunctionNode(value)) found.push(value);
+          break;
+        }
+      }
+    }
+    this.functionCache.set(key, found);
+    return found;
+  }
+
   /** Call expressions `name(…)` anywhere in the file (bounded). */
   callsOf(name: string, limit = 64): AstNode[] {
     const cached = this.callCache.get(name);
     if (cached) return cached;
     const calls: AstNode[] = [];
+    if (!this.searchable(name)) return calls;
     const re = new RegExp(`(^|[^\\w$.])${escapeRegExp(name)}\\s*\\(`, 'g');
     for (const at of this.occurrences(re)) {
       if (calls.length >= limit) break;
@@ -184,7 +222,11 @@ export class JsSource {
 
   /** `name = …` assignments anywhere in the file (bounded), for memoised module variables. */
   assignmentsTo(name: string, limit = 16): AstNode[] {
+    const cached = this.assignmentCache.get(name);
+    if (cached) return cached;
     const out: AstNode[] = [];
+    this.assignmentCache.set(name, out);
+    if (!this.searchable(name)) return out;
     const re = new RegExp(`(^|[^\\w$.])${escapeRegExp(name)}\\s*(?:\\?\\?|\\|\\||&&)?=(?!=)`, 'g');
     for (const at of this.occurrences(re)) {
       if (out.length >= limit) break;
@@ -205,6 +247,45 @@ export class JsSource {
   }
 }
 
+/** Names of the JavaScript runtime's own globals (`Object`, `String`, `process`…): never user definitions. */
+const BUILTIN_GLOBALS: ReadonlySet<string> = new Set([
+  ...Object.getOwnPropertyNames(globalThis),
+  'require', 'module', 'exports', 'process', 'Buffer', 'window', 'document', 'navigator', 'self', 'console', 'arguments', 'undefined',
+]);
+
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/**
+ * The child of `node` whose span contains [start, end). Long child arrays
+ * (statement lists, a bundle's 18,000 top-level statements, big object
+ * literals) are in source order, so they are binary-searched.
+ */
+function containingChild(node: AstNode, start: number, end: number): AstNode | undefined {
+  for (const slot of childSlots(node)) {
+    if (!Array.isArray(slot)) {
+      const c = slot as AstNode;
+      if (c.start <= start && end <= c.end) return c;
+      continue;
+    }
+    const list = slot as readonly unknown[];
+    if (list.length > 16) {
+      let lo = 0;
+      let hi = list.length - 1;
+      while (lo <= hi) {
+        const mid = (lo + hi) >>> 1;
+        const c = list[mid];
+        if (!isNode(c)) break; // holes (`[a,,b]`): fall back to the linear scan
+        if (start < c.start) hi = mid - 1;
+        else if (start >= c.end) lo = mid + 1;
+        else return end <= c.end ? c : undefined;
+      }
+      if (lo > hi) continue;
+    }
+    for (const c of list) {
+      if (isNode(c) && c.start <= start && end <= c.end) return c;
+    }
+  }
+  return undefined;
 }

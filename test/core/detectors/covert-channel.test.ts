@@ -75,3 +75,12 @@ describe('TT007 covert-channel', () => {
     expect(found[0]?.level).toBe('warning');
   });
 });
+
+describe('TT007 targeting values', () => {
+  it('comparisons with ordinary values (empty string, type names, parser tokens) do not make an error', () => {
+    const code = `function kind(v){ return typeof v === "object" ? "mapping" : v === "" ? "empty" : "scalar" }
+      function sep(){ const z = Intl.DateTimeFormat().resolvedOptions().timeZone; return kind(z) === "mapping" ? "\\u200b" : "" }`;
+    const found = findingsOf(code, 'TT007');
+    expect(found.every((f) => f.level !== 'error')).toBe(true);
+  });
+});

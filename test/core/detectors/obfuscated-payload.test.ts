@@ -34,4 +34,9 @@ describe('TT003 obfuscated-payload', () => {
       const t="The quick brown fox jumps over the lazy dog";`;
     expect(findingsOf(code, 'TT003')).toEqual([]);
   });
+
+  it('does not mistake small-number tables for hidden text (brute-forced XOR of low-diversity input)', () => {
+    const code = 'var K=99; function f(x){ return x ^ K } const steps=[6,4,2,4,2,4,6,2]; const t=[1,2,1,2,1,2,1,2,1,2];';
+    expect(findingsOf(code, 'TT003')).toEqual([]);
+  });
 });

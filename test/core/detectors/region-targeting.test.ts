@@ -26,4 +26,9 @@ describe('TT002 region-targeting', () => {
     const picker = findingsOf('function pick(z){ return z === "Pacific/Auckland" ? 1 : 0 }', 'TT002');
     expect(picker.every((f) => f.level === 'note')).toBe(true);
   });
+
+  it('file extensions and vanity domains are not country suffixes', () => {
+    const code = 'const h = new URL(process.env.API_BASE_URL).hostname; const a = h.endsWith(".md"), b = h.endsWith("xterm.js"), c = h.endsWith(".io");';
+    expect(findingsOf(code, 'TT002')).toEqual([]);
+  });
 });
