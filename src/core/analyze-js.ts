@@ -13,7 +13,7 @@
  * whole.
  */
 import type { Finding, RuleMeta } from './findings.js';
-import { shapeOf, walk, type AstNode } from './js/ast.js';
+import { child, memberPath, shapeOf, walk, type AstNode } from './js/ast.js';
 import { parseJavaScript } from './js/parse.js';
 import { JsSource } from './js/source-file.js';
 import type { Collected, DetectorContext } from './detectors/context.js';
@@ -93,8 +93,12 @@ function collect(roots: AstNode[]): { collected: Collected; parents: Map<AstNode
           if (typeof node.value === 'string') collected.strings.push({ node, value: node.value });
           break;
         case 'TemplateElement': {
-          const cooked = (node.value as { cooked?: string | null } | undefined)?.cooked;
-          if (typeof cooked === 'string' && cooked.length > 0) collected.strings.push({ node, value: cooked });
+          // String.raw`\u{200F}` yields the six characters of the escape, never U+200F itself.
+          const tagged = parent ? parents.get(parent) : undefined;
+          const raw = tagged?.type === 'TaggedTemplateExpression' && memberPath(child(tagged, 'tag')) === 'String.raw';
+          const value = node.value as { cooked?: string | null; raw?: string } | undefined;
+          const text = raw ? value?.raw : value?.cooked;
+          if (typeof text === 'string' && text.length > 0) collected.strings.push({ node, value: text });
           break;
         }
         case 'MemberExpression':

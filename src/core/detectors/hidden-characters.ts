@@ -242,7 +242,9 @@ export function detect(ctx: DetectorContext): DetectorResult<ChoiceSite> {
     const distinctSuspicious = new Set(report.chars.filter((c) => !c.legitimate).map((c) => c.codePoint));
     if (distinctSuspicious.size > TABLE_THRESHOLD) continue; // a Unicode table or test corpus
     // A code-page or transliteration string (`"€\uFFFD‚ƒ„…"`) lists many characters as data.
-    const charTable = distinctNonAscii(s.value) >= 24;
+    // So is a literal that is nothing but the mark itself (`{ ltr: "\u200E", rtl: "\u200F" }`):
+    // a named constant for laying out bidirectional text, not text hiding something.
+    const charTable = distinctNonAscii(s.value) >= 24 || [...s.value].every((ch) => classifyCodePoint(ch.codePointAt(0)!) !== null);
     for (const c of report.chars) {
       if (c.legitimate || c.kind === 'unusual-space' || c.kind === 'private-use' || c.kind === 'unassigned') continue;
       // A range end in a regular-expression source (`[\u2027-\u202A]`) names the character, it does not emit it.

@@ -32,7 +32,14 @@ function parseBases(urls: readonly string[]): Base[] {
       // not a URL: ignore
     }
   }
-  return out.sort((a, b) => b.prefix.length - a.prefix.length);
+  // Shortest prefix first: with nested bases (`/api` for Anthropic, `/api/v1` for OpenAI) the
+  // shorter one leaves the path as the official API spells it (`/v1/messages`).
+  return out.sort((a, b) => a.prefix.length - b.prefix.length);
+}
+
+/** The alignment form of an API path: a leading version segment dropped (`/v1/messages` and `/api/paas/v4` + `/chat/completions` meet). */
+function apiKeyPath(rel: string): string {
+  return rel.replace(/^\/v\d+(?:beta\d*|alpha\d*)?(?=\/)/, '');
 }
 
 function normalizePathSegment(seg: string): string {
@@ -57,7 +64,7 @@ export interface RequestIdentity {
   key: string;
   /** True for requests to the base URL / official API hosts. */
   api: boolean;
-  /** Path relative to the base URL (API) or the whole path. */
+  /** Path relative to the base URL without a leading version segment (API), or the whole path. */
   relativePath: string;
 }
 
@@ -73,7 +80,7 @@ export function identify(req: RequestInput, apiBases: readonly string[]): Reques
     const rest = req.path.slice(base.prefix.length) || '/';
     const rel = rest.startsWith('/') ? rest : `/${rest}`;
     const np = normalizePath(rel);
-    return { endpoint: `${req.method} ${np.split('?')[0]}`, key: `api ${req.method} ${np}`, api: true, relativePath: rel };
+    return { endpoint: `${req.method} ${np.split('?')[0]}`, key: `api ${req.method} ${apiKeyPath(np)}`, api: true, relativePath: apiKeyPath(rel) };
   }
   const np = normalizePath(req.path);
   return { endpoint: `${req.method} ${host}${np.split('?')[0]}`, key: `${req.method} ${host}${np}`, api: false, relativePath: req.path };

@@ -9,6 +9,7 @@ import { escapePointerToken } from '../json-pointer.js';
 import type { Level } from '../findings.js';
 import { inspectText } from '../unicode/index.js';
 import { alignRequests, fingerprint, identify, type RequestIdentity } from './align.js';
+import { alignBodies, bodyLeaves } from './json-align.js';
 import { attribute, confirmationsFor, type Observation } from './attribute.js';
 import { canonicalSegment, compareSegments, isInvisibleCodePoint } from './classify.js';
 import { findDates, isHonestNumberKey, normalizeIds } from './honest.js';
@@ -39,8 +40,13 @@ interface Field {
 interface PreparedRequest {
   identity: RequestIdentity;
   input: RequestInput;
+  /** Header and URL fields (and the body, when it is not JSON). */
   fields: Map<string, Field>;
+  /** The JSON body, run artifacts erased. */
+  json?: unknown;
   print?: Set<string>;
+  /** All of the request as one text (computed when needed). */
+  text?: string;
 }
 
 interface PreparedRun {
@@ -62,23 +68,18 @@ const IGNORED_HEADERS = new Set([
   'date',
 ]);
 
-const MAX_LEAVES = 20_000;
-
 function eraseArtifacts(text: string, artifacts: readonly string[]): string {
   let out = text;
   for (const a of artifacts) if (a.length >= 4 && out.includes(a)) out = out.split(a).join('<sandbox>');
   return out;
 }
 
-function jsonScalars(value: unknown, pointer: string, out: Field[], depth: number): void {
-  if (out.length >= MAX_LEAVES || depth > 128) return;
-  if (value === null || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') {
-    out.push({ part: 'body', pointer, value });
-  } else if (Array.isArray(value)) {
-    value.forEach((v, i) => jsonScalars(v, `${pointer}/${i}`, out, depth + 1));
-  } else if (typeof value === 'object') {
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) jsonScalars(v, `${pointer}/${escapePointerToken(k)}`, out, depth + 1);
-  }
+/** The JSON body with run-specific strings (sandbox paths, ports) erased. */
+function eraseDeep(value: unknown, artifacts: readonly string[], depth = 0): unknown {
+  if (typeof value === 'string') return eraseArtifacts(value, artifacts);
+  if (depth > 256 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => eraseDeep(v, artifacts, depth + 1));
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, eraseDeep(v, artifacts, depth + 1)]));
 }
 
 function prepareRequest(req: RequestInput, run: RunInput): PreparedRequest {
@@ -92,12 +93,30 @@ function prepareRequest(req: RequestInput, run: RunInput): PreparedRequest {
   for (const [name, value] of Object.entries(req.headers)) {
     if (!IGNORED_HEADERS.has(name)) add({ part: 'headers', pointer: `/${escapePointerToken(name)}`, value });
   }
-  if (req.json !== undefined) {
-    const leaves: Field[] = [];
-    jsonScalars(req.json, '', leaves, 0);
-    leaves.forEach(add);
-  } else if (req.body.length > 0) add({ part: 'body', pointer: '', value: req.body });
-  return { identity, input: req, fields };
+  const prepared: PreparedRequest = { identity, input: req, fields };
+  if (req.json !== undefined) prepared.json = eraseDeep(req.json, run.artifacts);
+  else if (req.body.length > 0) add({ part: 'body', pointer: '', value: req.body });
+  return prepared;
+}
+
+const elementKey = (v: unknown): string => normalizeIds(JSON.stringify(v) ?? '');
+
+/** Header, URL and body fields of two aligned requests under shared ids (body arrays aligned structurally). */
+function pairedFields(ref: PreparedRequest, other: PreparedRequest): { a: Map<string, Field>; b: Map<string, Field> } {
+  const a = new Map(ref.fields);
+  const b = new Map(other.fields);
+  if (ref.json !== undefined && other.json !== undefined) {
+    const aligned = alignBodies(ref.json, other.json, elementKey);
+    for (const [id, leaf] of aligned.reference) a.set(`body:${id}`, { part: 'body', pointer: leaf.pointer, value: leaf.value });
+    for (const [id, leaf] of aligned.variant) b.set(`body:${id}`, { part: 'body', pointer: leaf.pointer, value: leaf.value });
+  } else {
+    const text = (r: PreparedRequest): string | undefined => (r.json !== undefined ? JSON.stringify(r.json) : undefined);
+    const ta = text(ref);
+    const tb = text(other);
+    if (ta !== undefined) a.set('body:', { part: 'body', pointer: '', value: ta });
+    if (tb !== undefined) b.set('body:', { part: 'body', pointer: '', value: tb });
+  }
+  return { a, b };
 }
 
 function printOf(r: PreparedRequest): Set<string> {
@@ -200,10 +219,11 @@ function stringHunks(a: string, b: string, timezoneChanged: boolean): Hunk[] {
 
 function compareFields(ref: PreparedRequest, other: PreparedRequest, refIndex: number, timezoneChanged: boolean): FieldChange[] {
   const out: FieldChange[] = [];
-  const ids = new Set([...ref.fields.keys(), ...other.fields.keys()]);
+  const { a: refFields, b: otherFields } = pairedFields(ref, other);
+  const ids = new Set([...refFields.keys(), ...otherFields.keys()]);
   for (const id of ids) {
-    const a = ref.fields.get(id);
-    const b = other.fields.get(id);
+    const a = refFields.get(id);
+    const b = otherFields.get(id);
     if (a && b && a.value === b.value) continue;
     const meta = (a ?? b)!;
     if (a && b && typeof a.value === 'string' && typeof b.value === 'string') {
@@ -497,9 +517,9 @@ export function analyzeRuns(input: AnalyzeInput): Analysis {
         kind: 'extra-request',
         chars: [],
         baseline: '(no such request)',
-        variant: `${req.input.method} ${req.input.host}${req.input.path}${body ? ` ${body}` : ''}`,
+        variant: `${describeRequest(req.input)}${body ? ` ${body}` : ''}`,
         from: '',
-        to: `${req.input.method} ${req.input.host}${req.input.path}`,
+        to: describeRequest(req.input),
         request: { index: e.index, endpoint: req.identity.endpoint, key: req.identity.key, host: req.input.host },
         part: 'request',
         field: '',
@@ -516,9 +536,9 @@ export function analyzeRuns(input: AnalyzeInput): Analysis {
     handle(observations, 'present', () => ({
       kind: 'missing-request',
       chars: [],
-      baseline: `${r.input.method} ${r.input.host}${r.input.path}`,
+      baseline: describeRequest(r.input),
       variant: '(no such request)',
-      from: `${r.input.method} ${r.input.host}${r.input.path}`,
+      from: describeRequest(r.input),
       to: '',
       request: refRequestRef(refIndex),
       part: 'request',
@@ -574,6 +594,8 @@ export function analyzeRuns(input: AnalyzeInput): Analysis {
   };
 }
 
+const describeRequest = (r: RequestInput): string => (r.method === 'CONNECT' ? `CONNECT ${r.path}` : `${r.method} ${r.host}${r.path}`);
+
 function dedupeChars(chars: CharChange[]): CharChange[] {
   const seen = new Map<string, CharChange>();
   for (const c of chars) seen.set(`${c.change}|${c.from ?? ''}|${c.cp}`, c);
@@ -591,8 +613,14 @@ const ERROR_HIDDEN = new Set(['tag', 'bidi-control', 'invisible', 'variation-sel
 /** Hidden characters of the reference run that every other run sends as well. */
 function persistentHidden(ref: PreparedRun, runs: PreparedRun[], aligned: Map<string, Map<number, number>>): PersistentHiddenChar[] {
   const out = new Map<string, PersistentHiddenChar>();
+  const textOf = (r: PreparedRequest): string => {
+    r.text ??= [...r.fields.values()].map((f) => String(f.value)).join('\n') + (r.json !== undefined ? JSON.stringify(r.json) : '');
+    return r.text;
+  };
   ref.requests.forEach((req, refIndex) => {
-    for (const [fieldId, field] of req.fields) {
+    const all = new Map(req.fields);
+    if (req.json !== undefined) for (const [pointer, leaf] of bodyLeaves(req.json)) all.set(`body:${pointer}`, { part: 'body', pointer, value: leaf.value });
+    for (const [fieldId, field] of all) {
       if (typeof field.value !== 'string' || !/[^\x09\x0a\x0d\x20-\x7e]/.test(field.value)) continue;
       const text = field.value;
       const inspection = inspectText(text, { confusablesInMixedWordsOnly: true });
@@ -602,8 +630,8 @@ function persistentHidden(ref: PreparedRun, runs: PreparedRun[], aligned: Map<st
         const everywhere = runs.every((p) => {
           const i = aligned.get(p.run.id)?.get(refIndex);
           if (i === undefined) return true;
-          const v = p.requests[i]!.fields.get(fieldId)?.value;
-          return typeof v === 'string' && v.includes(ch);
+          // Anywhere in the aligned request: fields may sit at other pointers in other runs.
+          return textOf(p.requests[i]!).includes(ch);
         });
         if (!everywhere) continue;
         const key = `${refIndex}|${fieldId}|${c.cp}`;

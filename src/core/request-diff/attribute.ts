@@ -50,6 +50,17 @@ function consistent(observations: readonly Observation[], factors: readonly stri
   return true;
 }
 
+/**
+ * An interaction is credible when its triggers form a product (tz ∈ A and host ∈ B): no
+ * observed run inside that product leaves the place unchanged. Noise that happens to be
+ * consistent with many unique factor tuples (each run its own tuple) fails this test.
+ */
+function rectangular(observations: readonly Observation[], factors: readonly string[], baselineValue: string): boolean {
+  const projections = factors.map(() => new Set<string>());
+  for (const o of observations) if (o.value !== baselineValue) factors.forEach((f, i) => projections[i]!.add(o.assignment[f] ?? ''));
+  return observations.every((o) => o.value !== baselineValue || !factors.every((f, i) => projections[i]!.has(o.assignment[f] ?? '')));
+}
+
 /** How directly the runs show that `factors` alone cause it: runs where only those factors differ from the baseline. */
 function isolatedEvidence(observations: readonly Observation[], factors: readonly string[], baseline: Record<string, string>, baselineValue: string): number {
   let n = 0;
@@ -80,7 +91,7 @@ export function attribute(
     if (new Set(list.map((o) => o.value)).size > 1) return { status: 'nondeterministic', runs: list.map((o) => o.runId) };
   }
   for (let k = 1; k <= Math.min(maxFactors, factorNames.length); k++) {
-    const fits = combinations(factorNames, k).filter((set) => consistent(observations, set));
+    const fits = combinations(factorNames, k).filter((set) => consistent(observations, set) && (k === 1 || rectangular(observations, set, baselineValue)));
     if (fits.length === 0) continue;
     const ranked = fits
       .map((set) => ({ set, evidence: isolatedEvidence(observations, set, baseline, baselineValue) }))
