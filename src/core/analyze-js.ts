@@ -14,8 +14,8 @@
  */
 import type { Finding, RuleMeta } from './findings.js';
 import { child, memberPath, shapeOf, walk, type AstNode } from './js/ast.js';
-import { parseJavaScript } from './js/parse.js';
-import { JsSource } from './js/source-file.js';
+import { outlineStatements, parseChosenStatements, parseJavaScript, parseStatementAt } from './js/parse.js';
+import { JsSource, UNPARSED } from './js/source-file.js';
 import type { Collected, DetectorContext } from './detectors/context.js';
 import * as envSignal from './detectors/env-signal.js';
 import * as regionTargeting from './detectors/region-targeting.js';
@@ -46,7 +46,7 @@ export interface AnalyzeOptions {
 export interface AnalyzeResult {
   findings: Finding[];
   parseErrors: string[];
-  stats: { statements: number; walkedStatements: number; nodes: number };
+  stats: { statements: number; walkedStatements: number; parsedOnDemand: number; nodes: number };
 }
 
 /**
@@ -87,7 +87,8 @@ function collect(roots: AstNode[]): { collected: Collected; parents: Map<AstNode
   for (const root of roots) {
     walk(root, (node, parent) => {
       nodes++;
-      if (parent) parents.set(node, parent);
+      // Identifiers (~40% of nodes) are never asked for their ancestors; the rest fall back to pathTo.
+      if (parent && node.type !== 'Identifier') parents.set(node, parent);
       switch (node.type) {
         case 'Literal':
           if (typeof node.value === 'string') collected.strings.push({ node, value: node.value });
@@ -129,11 +130,48 @@ function collect(roots: AstNode[]): { collected: Collected; parents: Map<AstNode
   return { collected, parents, nodes };
 }
 
-export function analyzeJavaScript(path: string, text: string, options: AnalyzeOptions = {}): AnalyzeResult {
+interface Prepared {
+  source: JsSource;
+  roots: AstNode[];
+  parseErrors: string[];
+  fullWalk: boolean;
+}
+
+/**
+ * Big files: outline the top-level statements with oxc's lazy mode (the native
+ * parse, no AST objects), select the statements with anchors, and build the AST
+ * of those only — the rest is blanked out, keeping offsets. Statements that data
+ * flow reaches later are parsed one by one on demand. If anything does not line
+ * up, fall back to one full parse: slower, never less complete.
+ */
+function prepare(path: string, text: string, options: AnalyzeOptions): Prepared {
+  const fullWalkBelow = options.fullWalkBelow ?? 1 << 20;
+  const outline = text.length > fullWalkBelow ? outlineStatements(path, text) : undefined;
+  if (outline && outline.spans.length > 0) {
+    const placeholders: AstNode[] = outline.spans.map(([start, end]) => ({ type: UNPARSED, start, end }));
+    const program: AstNode = { type: 'Program', start: 0, end: text.length, body: [] };
+    const loader = { declarations: outline.declarations, parse: (i: number) => parseStatementAt(path, text, outline, i) };
+    const source = new JsSource(path, text, program, placeholders, loader);
+    const chosen = [...selectStatements(source)].sort((a, b) => a - b);
+    const nodes = parseChosenStatements(path, text, outline, chosen);
+    if (nodes) {
+      chosen.forEach((i, k) => (placeholders[i] = nodes[k]!));
+      program.body = nodes;
+      return { source, roots: nodes, parseErrors: outline.errors, fullWalk: false };
+    }
+    const parsed = parseJavaScript(path, text);
+    const full = new JsSource(path, text, parsed.program);
+    return { source: full, roots: chosen.map((i) => full.statements[i]!).filter(Boolean), parseErrors: parsed.errors, fullWalk: false };
+  }
   const parsed = parseJavaScript(path, text);
   const source = new JsSource(path, text, parsed.program);
-  const fullWalk = text.length <= (options.fullWalkBelow ?? 1 << 20);
-  const roots = fullWalk ? [parsed.program] : [...selectStatements(source)].sort((a, b) => a - b).map((i) => source.statements[i]!);
+  if (text.length <= fullWalkBelow) return { source, roots: [parsed.program], parseErrors: parsed.errors, fullWalk: true };
+  const roots = [...selectStatements(source)].sort((a, b) => a - b).map((i) => source.statements[i]!);
+  return { source, roots, parseErrors: parsed.errors, fullWalk: false };
+}
+
+export function analyzeJavaScript(path: string, text: string, options: AnalyzeOptions = {}): AnalyzeResult {
+  const { source, roots, parseErrors, fullWalk } = prepare(path, text, options);
   const { collected, parents, nodes } = collect(roots);
   const ctx: DetectorContext = { source, collected, parents, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
 
@@ -153,8 +191,13 @@ export function analyzeJavaScript(path: string, text: string, options: AnalyzeOp
   for (const f of findings) f.shape ??= contextShape(source, f.location.offset, f.location.length);
   return {
     findings,
-    parseErrors: parsed.errors,
-    stats: { statements: source.statements.length, walkedStatements: roots.length === 1 && fullWalk ? source.statements.length : roots.length, nodes },
+    parseErrors,
+    stats: {
+      statements: source.statements.length,
+      walkedStatements: fullWalk ? source.statements.length : roots.length,
+      parsedOnDemand: source.parsedOnDemand,
+      nodes,
+    },
   };
 }
 

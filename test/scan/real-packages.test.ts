@@ -64,7 +64,7 @@ describe('real agent packages from the npm registry', () => {
     expect(channels[0]!.related!.length).toBeGreaterThanOrEqual(4);
   });
 
-  it.each(['npm:@anthropic-ai/claude-code@2.1.90', 'npm:@google/gemini-cli@0.61.0'])('%s: no error, a short list of warnings', { timeout: 420_000 }, async (target, ctx) => {
+  it.for(['npm:@anthropic-ai/claude-code@2.1.90', 'npm:@google/gemini-cli@0.61.0'])('%s: no error, a short list of warnings', { timeout: 420_000 }, async (target, ctx) => {
     const problem = await registryProblem();
     if (problem) return ctx.skip(`skipped: ${problem}`);
     const r = scanJson(target);

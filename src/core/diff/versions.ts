@@ -35,18 +35,22 @@ export function compareVersions(a: string, b: string): number {
 /**
  * The release before `latest`: the highest version below it that was published
  * before it (a backport to an old line, published later, is not "previous").
+ * When no lower version has a publish time before it (registry mirrors rewrite
+ * times), the highest lower version.
  */
 export function previousVersion(info: RegistryVersions): string | undefined {
   const latestTime = Date.parse(info.time[info.latest] ?? '');
   const allowPre = isPrerelease(info.latest);
   let best: string | undefined;
+  let bestByNumber: string | undefined;
   for (const v of info.versions) {
     if (compareVersions(v, info.latest) >= 0 || (!allowPre && isPrerelease(v))) continue;
+    if (bestByNumber === undefined || compareVersions(v, bestByNumber) > 0) bestByNumber = v;
     const at = Date.parse(info.time[v] ?? '');
     if (!Number.isNaN(latestTime) && !Number.isNaN(at) && at > latestTime) continue;
     if (best === undefined || compareVersions(v, best) > 0) best = v;
   }
-  return best;
+  return best ?? bestByNumber;
 }
 
 /** Splits `npm:<name>@<spec>` (scoped names included); undefined for other targets. */

@@ -178,7 +178,8 @@ export class TaintEngine {
         if (name) merge(taint, this.callResult(name, depth));
         if (callee?.type === 'MemberExpression') {
           const method = memberProperty(callee);
-          if (method && !COMPARE_METHODS.has(method) && !BUILTIN_METHODS.has(method)) merge(taint, this.methodResult(method, depth));
+          const owner = identifierName(unwrap(child(callee, 'object')));
+          if (method && owner && !COMPARE_METHODS.has(method) && !BUILTIN_METHODS.has(method)) merge(taint, this.methodResult(owner, method, depth));
           if (method && COMPARE_METHODS.has(method)) {
             for (const a of childList(n, 'arguments')) {
               const s = stringValue(unwrap(a));
@@ -261,11 +262,11 @@ export class TaintEngine {
   }
 
   /** What a call to the function named `name` returns. */
-  /** `obj.name()`: the receiver is rarely resolvable in a bundle, so follow methods of that name (bounded). */
-  methodResult(name: string, depth: number): Taint {
+  /** `Owner.name()` where Owner is a module-level class or object literal: the method's return value. */
+  methodResult(owner: string, name: string, depth: number): Taint {
     const out = empty();
     if (depth > MAX_DEPTH) return out;
-    for (const fn of this.source.methodsNamed(name).slice(0, 2)) merge(out, this.returnTaint(fn, depth + 1));
+    for (const fn of this.source.methodsOf(owner, name).slice(0, 2)) merge(out, this.returnTaint(fn, depth + 1));
     return out;
   }
 

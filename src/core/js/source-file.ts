@@ -7,8 +7,25 @@
  */
 import { childSlots, childList, child, identifierName, isFunctionNode, isNode, type AstNode } from './ast.js';
 
+/**
+ * For big files only part of the AST is built up front (see analyze-js.ts); the
+ * rest is parsed statement by statement when data flow reaches it.
+ */
+export interface StatementLoader {
+  /** Parses top-level statement `index` (undefined when it cannot be parsed alone). */
+  parse(index: number): AstNode | undefined;
+  /** Top-level declared name → statement indices, known without parsing. */
+  declarations: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Stand-in for a top-level statement that has not been parsed yet. */
+export const UNPARSED = 'UnparsedStatement';
+
 export class JsSource {
   readonly statements: AstNode[];
+  /** Statements parsed on demand after the first pass (a cost counter for stats and bounds). */
+  parsedOnDemand = 0;
+  static readonly MAX_ON_DEMAND = 2000;
   private lineStarts: Uint32Array | undefined;
   private topLevelDecls: Map<string, AstNode[]> | undefined;
   private readonly functionCache = new Map<string, AstNode[]>();
@@ -19,8 +36,23 @@ export class JsSource {
     readonly path: string,
     readonly text: string,
     readonly program: AstNode,
+    /** With a loader, `statements` holds every top-level statement, unparsed ones as UNPARSED stand-ins. */
+    statements?: AstNode[],
+    private readonly loader?: StatementLoader,
   ) {
-    this.statements = childList(program, 'body');
+    this.statements = statements ?? childList(program, 'body');
+  }
+
+  /** Top-level statement `index`, parsed now if it was not parsed yet. */
+  statement(index: number): AstNode | undefined {
+    const s = this.statements[index];
+    if (!s || s.type !== UNPARSED) return s;
+    if (!this.loader || this.parsedOnDemand >= JsSource.MAX_ON_DEMAND) return undefined;
+    this.parsedOnDemand++;
+    const parsed = this.loader.parse(index);
+    if (!parsed) return undefined;
+    this.statements[index] = parsed;
+    return parsed;
   }
 
   lineColumn(offset: number): { line: number; column: number } {
@@ -69,7 +101,11 @@ export class JsSource {
    */
   pathTo(start: number, end = start + 1): AstNode[] {
     const path: AstNode[] = [this.program];
-    let node: AstNode | undefined = this.program;
+    const index = this.statementIndexAt(start);
+    const top = index >= 0 ? this.statement(index) : undefined;
+    if (!top || end > top.end) return path;
+    path.push(top);
+    let node: AstNode | undefined = top;
     while (node) {
       const next: AstNode | undefined = containingChild(node, start, end);
       if (!next) break;
@@ -91,6 +127,7 @@ export class JsSource {
 
   /** Top-level `function NAME` / `var NAME = …` declarations (cheap: no deep walk). */
   topLevelDeclarations(name: string): AstNode[] {
+    if (this.loader) return this.loadedDeclarations(name);
     if (!this.topLevelDecls) {
       this.topLevelDecls = new Map();
       const add = (n: string | undefined, node: AstNode) => {
@@ -101,7 +138,7 @@ export class JsSource {
       };
       for (let s of this.statements) {
         if (s.type === 'ExportNamedDeclaration' && child(s, 'declaration')) s = child(s, 'declaration')!;
-        if (s.type === 'FunctionDeclaration') add(identifierName(child(s, 'id')), s);
+        if (s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') add(identifierName(child(s, 'id')), s);
         else if (s.type === 'VariableDeclaration') {
           for (const d of childList(s, 'declarations')) add(identifierName(child(d, 'id')), d);
         }
@@ -115,7 +152,7 @@ export class JsSource {
    * they are bounded per file; names of built-in globals are never searched.
    */
   textSearches = 0;
-  static readonly MAX_TEXT_SEARCHES = 400;
+  static readonly MAX_TEXT_SEARCHES = 300;
 
   private searchable(name: string): boolean {
     if (BUILTIN_GLOBALS.has(name) || this.textSearches >= JsSource.MAX_TEXT_SEARCHES) return false;
@@ -123,14 +160,47 @@ export class JsSource {
     return true;
   }
 
-  private *occurrences(pattern: RegExp): Generator<number> {
-    for (let m = pattern.exec(this.text); m; m = pattern.exec(this.text)) yield m.index + (m[1]?.length ?? 0);
+  private readonly loadedDecls = new Map<string, AstNode[]>();
+
+  private loadedDeclarations(name: string): AstNode[] {
+    const cached = this.loadedDecls.get(name);
+    if (cached) return cached;
+    const out: AstNode[] = [];
+    for (const index of this.loader!.declarations.get(name) ?? []) {
+      let s = this.statement(index);
+      if (!s) continue;
+      if (s.type === 'ExportNamedDeclaration' && child(s, 'declaration')) s = child(s, 'declaration')!;
+      if ((s.type === 'FunctionDeclaration' || s.type === 'ClassDeclaration') && identifierName(child(s, 'id')) === name) out.push(s);
+      else if (s.type === 'VariableDeclaration') {
+        for (const d of childList(s, 'declarations')) if (identifierName(child(d, 'id')) === name) out.push(d);
+      }
+    }
+    this.loadedDecls.set(name, out);
+    return out;
+  }
+
+  /**
+   * Positions where `name` occurs as a whole identifier (not after `.`) and the
+   * text after it matches the sticky `tail`. indexOf is an order of magnitude
+   * faster than a regex that starts with a character class over 13 MB.
+   */
+  private *identifierHits(name: string, tail: RegExp): Generator<number> {
+    const text = this.text;
+    let examined = 0;
+    const cap = name.length <= 2 ? MAX_HITS_EXAMINED / 5 : MAX_HITS_EXAMINED;
+    for (let i = text.indexOf(name); i !== -1 && examined++ < cap; i = text.indexOf(name, i + name.length)) {
+      const before = i > 0 ? text.charCodeAt(i - 1) : 32;
+      if (isIdentifierCode(before) || before === 46 /* . */) continue;
+      const after = text.charCodeAt(i + name.length);
+      if (isIdentifierCode(after)) continue;
+      tail.lastIndex = i + name.length;
+      if (tail.test(text)) yield i;
+    }
   }
 
   /**
    * Function definitions named `name`, at any depth: `function name(`,
-   * `name = function`, `name = (…) =>`, `name(){` methods are found by text and
-   * confirmed in the AST.
+   * `name = function`, `name = (…) =>` are found by text and confirmed in the AST.
    */
   functionsNamed(name: string, limit = 8): AstNode[] {
     const cached = this.functionCache.get(name);
@@ -144,10 +214,10 @@ export class JsSource {
       }
     }
     if (found.length === 0 && this.searchable(name)) {
-      const esc = escapeRegExp(name);
-      const re = new RegExp(`(function\\s+)${esc}\\s*\\(|((?:^|[^\\w$.])${esc}\\s*=\\s*)(?:async\\s*)?(?:function\\b|\\(|[\\w$]+\\s*=>)`, 'g');
-      for (let m = re.exec(this.text); m && found.length < limit; m = re.exec(this.text)) {
-        const at = m.index + (m[1]?.length ?? m[2]?.length ?? 0);
+      for (const at of this.identifierHits(name, DEFINITION_TAIL)) {
+        if (found.length >= limit) break;
+        const isCall = this.text.charCodeAt(skipSpaces(this.text, at + name.length)) === 40; /* ( */
+        if (isCall && !/function\s*\*?\s*$/.test(this.text.slice(Math.max(0, at - 16), at))) continue;
         const path = this.pathTo(at, at + name.length);
         for (let i = path.length - 1; i >= 0; i--) {
           const n = path[i]!;
@@ -155,7 +225,7 @@ export class JsSource {
             found.push(n);
             break;
           }
-          if ((n.type === 'VariableDeclarator' || n.type === 'AssignmentExpression')) {
+          if (n.type === 'VariableDeclarator' || n.type === 'AssignmentExpression') {
             const target = child(n, n.type === 'VariableDeclarator' ? 'id' : 'left');
             const value = child(n, n.type === 'VariableDeclarator' ? 'init' : 'right');
             if (identifierName(target) === name && value && isFunctionNode(value)) found.push(value);
@@ -169,44 +239,39 @@ export class JsSource {
   }
 
   /**
-   * Methods named `name`: class methods (`static name(){}`), object-literal
-   * methods (`name(){}`) and properties holding a function (`name: () => …`).
-   * Found by text and confirmed on the AST, like functionsNamed; used when
-   * data flows through `obj.name()` where `obj` cannot be resolved statically.
+   * Methods named `method` of a class or object literal declared at module level
+   * as `owner` (`class P { static off() {} }`, `const api = { host() {} }`).
    */
-  methodsNamed(name: string, limit = 4): AstNode[] {
-    const key = `.${name}`;
-    const cached = this.functionCache.get(key);
-    if (cached) return cached;
-    const found: AstNode[] = [];
-    if (!this.searchable(key)) return found;
-    const esc = escapeRegExp(name);
-    const re = new RegExp(`(?:^|[^\\w$.])${esc}\\s*(?:\\([^()]*\\)\\s*\\{|:\\s*(?:async\\s*)?(?:function\\b|\\(|[\\w$]+\\s*=>))`, 'g');
-    for (let m = re.exec(this.text); m && found.length < limit; m = re.exec(this.text)) {
-      const at = this.text.indexOf(name, m.index);
-      const path = this.pathTo(at, at + name.length);
-      for (let i = path.length - 1; i >= 0; i--) {
-        const n = path[i]!;
-        if (n.type === 'MethodDefinition' || n.type === 'Property' || n.type === 'PropertyDefinition') {
-          const value = child(n, 'value');
-          if (value && isFunctionNode(value)) found.push(value);
-          break;
-        }
+  methodsOf(owner: string, method: string): AstNode[] {
+    const out: AstNode[] = [];
+    for (const d of this.topLevelDeclarations(owner)) {
+      const holder = d.type === 'ClassDeclaration' ? d : child(d, 'init');
+      if (!holder) continue;
+      const members =
+        holder.type === 'ClassDeclaration' || holder.type === 'ClassExpression'
+          ? childList(child(holder, 'body') ?? holder, 'body')
+          : holder.type === 'ObjectExpression'
+            ? childList(holder, 'properties')
+            : [];
+      for (const m of members) {
+        const key = child(m, 'key');
+        const value = child(m, 'value');
+        if ((identifierName(key) ?? (key?.type === 'Literal' ? String(key.value) : undefined)) === method && value && isFunctionNode(value)) out.push(value);
       }
     }
-    this.functionCache.set(key, found);
-    return found;
+    return out;
   }
 
   /** Call expressions `name(…)` anywhere in the file (bounded). */
-  callsOf(name: string, limit = 64): AstNode[] {
+  callsOf(name: string, limit = 24): AstNode[] {
     const cached = this.callCache.get(name);
     if (cached) return cached;
     const calls: AstNode[] = [];
+    this.callCache.set(name, calls);
     if (!this.searchable(name)) return calls;
-    const re = new RegExp(`(^|[^\\w$.])${escapeRegExp(name)}\\s*\\(`, 'g');
-    for (const at of this.occurrences(re)) {
+    for (const at of this.identifierHits(name, CALL_TAIL)) {
       if (calls.length >= limit) break;
+      if (/function\s*\*?\s*$/.test(this.text.slice(Math.max(0, at - 16), at))) continue;
       const path = this.pathTo(at, at + name.length);
       for (let i = path.length - 1; i >= 0; i--) {
         const n = path[i]!;
@@ -216,7 +281,6 @@ export class JsSource {
         }
       }
     }
-    this.callCache.set(name, calls);
     return calls;
   }
 
@@ -227,8 +291,7 @@ export class JsSource {
     const out: AstNode[] = [];
     this.assignmentCache.set(name, out);
     if (!this.searchable(name)) return out;
-    const re = new RegExp(`(^|[^\\w$.])${escapeRegExp(name)}\\s*(?:\\?\\?|\\|\\||&&)?=(?!=)`, 'g');
-    for (const at of this.occurrences(re)) {
+    for (const at of this.identifierHits(name, ASSIGNMENT_TAIL)) {
       if (out.length >= limit) break;
       const path = this.pathTo(at, at + name.length);
       for (let i = path.length - 1; i >= 0; i--) {
@@ -245,6 +308,21 @@ export class JsSource {
     }
     return out;
   }
+}
+
+/** Raw occurrences looked at per name search: one-letter names occur hundreds of thousands of times. */
+const MAX_HITS_EXAMINED = 20_000;
+const CALL_TAIL = /\s*\(/y;
+const ASSIGNMENT_TAIL = /\s*(?:\?\?|\|\||&&)?=(?![=>])/y;
+const DEFINITION_TAIL = /\s*(?:\(|=\s*(?:async\s*)?(?:function\b|\(|[\w$]+\s*=>))/y;
+
+function isIdentifierCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 36 || c === 95 || c > 127;
+}
+
+function skipSpaces(text: string, i: number): number {
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9 || text.charCodeAt(i) === 10 || text.charCodeAt(i) === 13)) i++;
+  return i;
 }
 
 /** Names of the JavaScript runtime's own globals (`Object`, `String`, `process`…): never user definitions. */

@@ -45,7 +45,9 @@ function isObject(v: Json): v is Record<string, Json> {
 }
 
 function ptr(base: string, token: string | number): string {
-  return `${base}/${typeof token === 'number' ? token : escapePointerToken(token)}`;
+  if (typeof token === 'number') return `${base}/${token}`;
+  // Most keys need no escaping: skip the two regex replacements.
+  return `${base}/${token.includes('~') || token.includes('/') ? escapePointerToken(token) : token}`;
 }
 
 /** Every string under `value`, all with the same part. */
