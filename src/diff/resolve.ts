@@ -60,8 +60,19 @@ export const npmViewVersions: RegistryLookup = (name) =>
     );
   });
 
-/** The target with `@latest`/`@previous` replaced by an exact version; other targets unchanged. */
-export async function resolveTarget(target: string, lookup: RegistryLookup = npmViewVersions, cache = new Map<string, Promise<RegistryVersions>>()): Promise<string> {
+const EXACT_VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+
+/**
+ * The target with `@latest`/`@previous` replaced by an exact version; other
+ * targets unchanged. `@previous` is the release before `relativeTo` when given
+ * (the version NEW names), else the release before `latest`.
+ */
+export async function resolveTarget(
+  target: string,
+  lookup: RegistryLookup = npmViewVersions,
+  cache = new Map<string, Promise<RegistryVersions>>(),
+  relativeTo?: string,
+): Promise<string> {
   const npm = parseNpmTarget(target);
   if (!npm || npm.spec === undefined || !RESOLVED_TAGS.has(npm.spec)) return target;
   let info = cache.get(npm.name);
@@ -71,13 +82,25 @@ export async function resolveTarget(target: string, lookup: RegistryLookup = npm
   }
   const versions = await info;
   if (npm.spec === 'latest') return `npm:${npm.name}@${versions.latest}`;
-  const previous = previousVersion(versions);
-  if (previous === undefined) throw new InputError(`${npm.name} has no release before ${versions.latest}; name two versions instead`);
+  const base = relativeTo ?? versions.latest;
+  if (relativeTo !== undefined && !versions.versions.includes(relativeTo)) {
+    throw new InputError(`${npm.name} has no version ${relativeTo} in the registry; check the NEW target`);
+  }
+  const previous = previousVersion({ ...versions, latest: base });
+  if (previous === undefined) throw new InputError(`${npm.name} has no release before ${base}; name two versions instead`);
   return `npm:${npm.name}@${previous}`;
 }
 
-/** Resolves both targets, sharing one registry lookup per package name. */
+/**
+ * Resolves both targets, sharing one registry lookup per package name. OLD
+ * `npm:x@previous` with NEW `npm:x@<version>` (or `@latest`) means the release
+ * just before NEW.
+ */
 export async function resolveTargets(oldTarget: string, newTarget: string, lookup: RegistryLookup = npmViewVersions): Promise<[string, string]> {
   const cache = new Map<string, Promise<RegistryVersions>>();
-  return Promise.all([resolveTarget(oldTarget, lookup, cache), resolveTarget(newTarget, lookup, cache)]);
+  const newResolved = await resolveTarget(newTarget, lookup, cache);
+  const oldNpm = parseNpmTarget(oldTarget);
+  const newNpm = parseNpmTarget(newResolved);
+  const relativeTo = oldNpm && newNpm && oldNpm.name === newNpm.name && newNpm.spec !== undefined && EXACT_VERSION.test(newNpm.spec) ? newNpm.spec : undefined;
+  return [await resolveTarget(oldTarget, lookup, cache, relativeTo), newResolved];
 }

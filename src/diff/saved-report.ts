@@ -57,6 +57,10 @@ const scanReport = z.looseObject({
 
 const MAX_REPORT_BYTES = 256 << 20;
 
+function isTelltaleReport(data: unknown): boolean {
+  return typeof data === 'object' && data !== null && (data as { tool?: { name?: unknown } }).tool?.name === 'telltale';
+}
+
 /**
  * The saved scan report at `path`, or undefined when `path` is not one (not a
  * `.json` file, or JSON that is not a telltale scan report: scan it instead).
@@ -71,10 +75,12 @@ export async function readSavedReport(path: string): Promise<DiffInput | undefin
   } catch {
     return undefined;
   }
-  if (typeof data !== 'object' || data === null || (data as { tool?: { name?: unknown } }).tool?.name !== 'telltale') return undefined;
-  if (Array.isArray((data as { reports?: unknown }).reports)) {
+  if (typeof data !== 'object' || data === null) return undefined;
+  const reports = (data as { reports?: unknown }).reports;
+  if (Array.isArray(reports) && reports.some(isTelltaleReport)) {
     throw new InputError(`${path} holds reports of several targets; save the scan of one target per file to diff it`);
   }
+  if (!isTelltaleReport(data)) return undefined;
   const parsed = scanReport.safeParse(data);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

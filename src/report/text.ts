@@ -189,12 +189,50 @@ function snippetCells(snippet: string): Cell[] {
   return [...(lead ? [ELLIPSIS] : []), ...cells, ...(trail ? [ELLIPSIS] : [])];
 }
 
+/**
+ * Minified code laid out for reading: a line break after `{` and `;` and before
+ * `}`, indented by brace depth (relative to the excerpt). String, template and
+ * escaped cells are never split. Cell indexes are kept, so the caret still
+ * points at the finding; only presentation changes, the SARIF snippet stays raw.
+ */
+function deminify(cells: readonly Cell[]): Cell[][] {
+  const lines: Cell[][] = [];
+  let depth = 0;
+  let quote: string | undefined;
+  let line: Cell[] = [];
+  const breakLine = () => {
+    if (line.some((c) => c.text.trim() !== '')) lines.push(line);
+    line = Array.from({ length: Math.min(depth, 8) * 2 }, () => decoration(' '));
+  };
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i]!;
+    const t = cell.escaped ? '' : cell.text;
+    if (quote !== undefined) {
+      line.push(cell);
+      if (t === '\\' && i + 1 < cells.length) line.push(cells[++i]!);
+      else if (t === quote) quote = undefined;
+      continue;
+    }
+    if (t === '"' || t === "'" || t === '`') quote = t;
+    if (t === '}') {
+      depth = Math.max(0, depth - 1);
+      breakLine();
+    }
+    if (t === ' ' && line.every((c) => c.text.trim() === '')) continue; // no leading blanks after a break
+    line.push(cell);
+    if (t === '{') depth++;
+    if (t === '{' || t === ';') breakLine();
+  }
+  if (line.some((c) => c.text.trim() !== '')) lines.push(line);
+  return lines;
+}
+
 /** The snippet wrapped to the width, a window of a few lines around the mark, a caret under the column. */
 function snippetLines(loc: LocationWithSnippetOffset, codePoints: readonly string[] | undefined, indent: string, ctx: Context, maxLines: number): string[] {
   const { style } = ctx;
   if (!loc.snippet) return [];
   const prefix = indent + style.dim('│ ');
-  const lines = wrapCells(snippetCells(loc.snippet), ctx.width - indent.length - 2);
+  const lines = deminify(snippetCells(loc.snippet)).flatMap((line) => wrapCells(line, ctx.width - indent.length - 2));
 
   const mark = markIndex(loc, codePoints);
   let markLine = -1;

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { toJson } from '../../src/report/json.js';
 import { scanTarget } from '../../src/scan/scan.js';
 import type { DiffResult } from '../../src/core/diff/types.js';
 import { writePackage } from './fixtures.js';
@@ -138,13 +139,21 @@ describe('telltale diff (CLI)', () => {
     const saved = join(root, 'saved');
     mkdirSync(saved, { recursive: true });
     const report = join(saved, 'v1.json');
-    writeFileSync(report, JSON.stringify(await scanTarget(v1)));
+    // As `telltale scan --format json` writes it.
+    const scanned = await scanTarget(v1);
+    writeFileSync(report, toJson([scanned]));
     const out = join(root, 'from-saved.json');
     const { code } = await run(report, covert, '--format', 'json', '--output', out);
     expect(code).toBe(1);
     const result = JSON.parse(readFileSync(out, 'utf8')) as DiffResult;
     expect(result.old.target).toBe(v1);
     expect(result.findings.find((c) => c.ruleId === 'TT007')?.state).toBe('new');
+    // A saved report of several targets cannot stand for one release.
+    const several = join(saved, 'several.json');
+    writeFileSync(several, toJson([scanned, scanned]));
+    const refused = await run(several, covert);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^telltale: OLD: .*several targets; save the scan of one target per file/);
     // A JSON file that is not a telltale report is scanned like any file.
     const plain = join(saved, 'data.json');
     writeFileSync(plain, '{"a":1}');

@@ -20,6 +20,10 @@ describe('previousVersion', () => {
     expect(previousVersion({ versions, time, latest: '2.0.0' })).toBe('1.1.0');
     expect(previousVersion({ versions, time, latest: '1.0.0' })).toBeUndefined();
   });
+  it('falls back to the highest lower version when no publish time is before latest (rewritten times)', () => {
+    const rewritten = { '1.0.0': '2026-05-01T00:00:00Z', '1.1.0': '2026-06-01T00:00:00Z', '1.2.0': '2026-01-01T00:00:00Z' };
+    expect(previousVersion({ versions: ['1.0.0', '1.1.0', '1.2.0'], time: rewritten, latest: '1.2.0' })).toBe('1.1.0');
+  });
   it('works without publish times', () => {
     expect(previousVersion({ versions, time: {}, latest: '2.0.1' })).toBe('2.0.0');
   });
@@ -45,6 +49,12 @@ describe('npm targets', () => {
     expect(lookups).toBe(1);
     expect(await resolveTargets('a.tgz', 'npm:x@1.0.0', lookup)).toEqual(['a.tgz', 'npm:x@1.0.0']);
     expect(lookups).toBe(1);
+  });
+  it('@previous is the release before the version NEW names', async () => {
+    const lookup = async () => ({ versions, time, latest: '2.0.1' });
+    expect(await resolveTargets('npm:agent@previous', 'npm:agent@2.0.0', lookup)).toEqual(['npm:agent@1.1.0', 'npm:agent@2.0.0']);
+    expect(await resolveTargets('npm:agent@previous', 'npm:other@2.0.0', lookup)).toEqual(['npm:agent@2.0.0', 'npm:other@2.0.0']);
+    await expect(resolveTargets('npm:agent@previous', 'npm:agent@9.9.9', lookup)).rejects.toThrow(/no version 9\.9\.9/);
   });
   it('says so when there is no previous release', async () => {
     await expect(resolveTargets('npm:x@previous', 'npm:x@latest', async () => ({ versions: ['1.0.0'], time: {}, latest: '1.0.0' }))).rejects.toThrow(/no release before 1.0.0/);
