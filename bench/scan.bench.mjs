@@ -78,7 +78,7 @@ const bundle = join(work, 'bundle.js');
 const parseScript = `
   import { parseSync } from 'oxc-parser';
   import { readFileSync } from 'node:fs';
-  const text = readFileSync(process.argv[1], 'utf8');
+  const text = readFileSync(process.argv[2], 'utf8');
   const t0 = performance.now();
   const r = parseSync('bundle.js', text, { sourceType: 'unambiguous' });
   const ms = performance.now() - t0;

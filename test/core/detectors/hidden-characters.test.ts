@@ -64,4 +64,10 @@ describe('TT004 hidden-characters', () => {
     const codepage = `const cp1255 = { type: "_sbcs", chars: "${page}\\u200E\\u200F" };`;
     expect(findingsOf(codepage, 'TT004').filter((f) => f.level !== 'note')).toEqual([]);
   });
+
+  it('String.raw escapes and named direction marks are not hidden text; a tag payload in prose still is', () => {
+    expect(findingsOf('const re = new RegExp(String.raw`[\\u{200B}-\\u{200F}\\u{202A}]`, "u");', 'TT004')).toEqual([]);
+    expect(findingsOf('const Dir = { ltr: "\\u200E", rtl: "\\u200F" };', 'TT004').filter((f) => f.level !== 'note')).toEqual([]);
+    expect(findingsOf('const p = `Hello${"\\u{E0041}\\u{E0042}"} world \\u202E`;', 'TT004').some((f) => f.level === 'warning')).toBe(true);
+  });
 });
