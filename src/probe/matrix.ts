@@ -60,20 +60,11 @@ const hostnameValue = (name: string): FactorValue => value(name, { HOSTNAME: nam
 
 /** Regions an agent vendor is most likely to single out, and neutral controls (marked). */
 const TIMEZONES = {
-  targeted: [
-    'Asia/Shanghai',
-    'Asia/Urumqi',
-    'Asia/Chongqing',
-    'Asia/Hong_Kong',
-    'Asia/Macau',
-    'Europe/Moscow',
-    'Asia/Tehran',
-    'Asia/Pyongyang',
-    'America/Havana',
-    'Asia/Damascus',
-    'Europe/Minsk',
-  ],
-  controls: ['UTC', 'Europe/Berlin', 'Asia/Singapore', 'Asia/Tokyo'],
+  // China (mainland, Xinjiang, Hong Kong), Russia, Iran, North Korea; Cuba and Belarus for the
+  // other export-restricted regions. Aliases (Asia/Chongqing, PRC) are left to --matrix files:
+  // every value here costs a run per API host in the pairwise phase.
+  targeted: ['Asia/Shanghai', 'Asia/Urumqi', 'Asia/Hong_Kong', 'Europe/Moscow', 'Asia/Tehran', 'Asia/Pyongyang', 'America/Havana', 'Europe/Minsk'],
+  controls: ['UTC', 'Europe/Berlin'],
 };
 
 const LOCALES = {
@@ -137,7 +128,7 @@ export function builtinMatrix(name: string): Matrix | null {
     return {
       name,
       factors: [
-        pick(tz!, ['Asia/Shanghai', 'Asia/Urumqi', 'Europe/Moscow', 'Asia/Singapore']),
+        pick(tz!, ['Asia/Shanghai', 'Asia/Urumqi', 'Europe/Moscow', 'Europe/Berlin']),
         pick(locale!, ['zh_CN.UTF-8']),
         pick(proxy!, ['clash-7890']),
         pick(host!, ['deepseek', 'moonshot', 'openrouter']),

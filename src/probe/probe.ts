@@ -4,7 +4,7 @@
  * put everything into one result.
  */
 import { availableParallelism } from 'node:os';
-import { accessSync, constants, existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, readdirSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -14,7 +14,7 @@ import { LEVEL_RANK, type Level } from '../core/findings.js';
 import type { Analysis, RunInput } from '../core/request-diff/types.js';
 import type { Matrix } from './matrix.js';
 import { planRuns, type PlannedRun } from './plan.js';
-import { executeRun, type RunContext } from './runner.js';
+import { executeRun, killActiveRuns, type RunContext } from './runner.js';
 import { detectIsolation, findExecutable, type Isolation } from './sandbox/isolation.js';
 import type { ProbeResult, RunRecord } from './types.js';
 
@@ -102,7 +102,8 @@ function toRunInput(r: RunRecord): RunInput {
     env: r.env,
     apiBases: r.apiBases,
     artifacts: r.artifacts,
-    requests: r.requests.map((q) => ({ method: q.method, host: q.host, path: q.path, endpoint: q.endpoint, headers: q.headers, body: q.body, ...(q.json !== undefined ? { json: q.json } : {}) })),
+    // A CONNECT only opens the tunnel the real request travels in (recorded as `tunnel`): it is egress, listed, not compared.
+    requests: r.requests.filter((q) => q.method !== 'CONNECT').map((q) => ({ method: q.method, host: q.host, path: q.path, endpoint: q.endpoint, headers: q.headers, body: q.body, ...(q.json !== undefined ? { json: q.json } : {}) })),
   };
 }
 
@@ -185,6 +186,14 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
 
   let analysis: Analysis | null = null;
   let reference: string | null = null;
+  // Stopped (Ctrl-C, kill): end every run's process group and remove the throwaway homes first.
+  const onSignal = (signal: NodeJS.Signals): void => {
+    killActiveRuns();
+    if (!options.keepTemp) rmSync(baseDir, { recursive: true, force: true });
+    process.kill(process.pid, signal);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     await execute(planned);
     const analyze = (): Analysis | null => {
@@ -215,6 +224,8 @@ export async function runProbe(options: ProbeOptions): Promise<ProbeResult> {
       analysis = analyze();
     }
   } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
     if (!options.keepTemp) await rm(baseDir, { recursive: true, force: true }).catch(() => undefined);
   }
   runs.sort((a, b) => a.id.localeCompare(b.id));

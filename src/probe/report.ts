@@ -42,6 +42,14 @@ function condition(group: Difference[], result: ProbeResult): string {
   return combos.length <= 2 ? combos.join(' | ') : `${combos.slice(0, 2).join(' | ')} | … (${combos.length} combinations)`;
 }
 
+const ABSENT = '(absent)';
+
+/** A short name for a whole JSON element (a tool's name, an event's name), else its start. */
+function elementName(json: string): string {
+  const m = /"(?:name|event_name|type)":"([^"]{1,60})"/.exec(json);
+  return m ? m[1]! : visible(json, 40);
+}
+
 function change(d: Difference): string {
   if (d.kind === 'extra-request') return `extra request ${visible(d.to, 90)}`;
   if (d.kind === 'missing-request') return `missing request ${visible(d.from, 90)}`;
@@ -49,7 +57,66 @@ function change(d: Difference): string {
     .slice(0, 3)
     .map((c) => (c.change === 'swapped' ? `${c.from} ${c.fromName} → ${c.cp} ${c.name}` : `${c.change} ${c.cp} ${c.name}`));
   const chars = d.kind === 'text-change' || d.kind === 'format-change' || swaps.length === 0 ? '' : ` (${swaps.join('; ')}${d.characters.length > 3 ? '; …' : ''})`;
-  return `${d.kind}${chars}: "${visible(d.from, 50)}" → "${visible(d.to, 50)}"`;
+  if (d.from === ABSENT) return `${d.kind}${chars}: added "${visible(d.to, 60)}"`;
+  if (d.to === ABSENT) return `${d.kind}${chars}: removed "${visible(d.from, 60)}"`;
+  const [from, to] = trimCommon(d.from, d.to);
+  return `${d.kind}${chars}: "${from}" → "${to}"`;
+}
+
+/** Long values that differ in a small part: keep the differing middle, with a little context. */
+function trimCommon(a: string, b: string): [string, string] {
+  if (a.length <= 50 && b.length <= 50) return [visible(a, 50), visible(b, 50)];
+  let p = 0;
+  while (p < a.length && p < b.length && a[p] === b[p]) p++;
+  let q = 0;
+  while (q < a.length - p && q < b.length - p && a[a.length - 1 - q] === b[b.length - 1 - q]) q++;
+  const from = Math.max(0, p - 12);
+  const cut = (s: string): string => `${from > 0 ? '…' : ''}${visible(s.slice(from, s.length - Math.max(0, q - 12)), 50)}${q > 12 ? '…' : ''}`;
+  return [cut(a), cut(b)];
+}
+
+const where = (d: Difference, occurrences: number): string =>
+  d.kind === 'extra-request' || d.kind === 'missing-request'
+    ? ''
+    : `  [${d.request.endpoint} ${d.part === 'body' ? '' : `${d.part} `}${d.field || '(whole)'}${occurrences > 1 ? ` ×${occurrences}` : ''}]`;
+
+/** The top of a pointer (`/tools/3/name` → `/tools`): where many small changes are summed up. */
+const topField = (d: Difference): string => `${d.part}:${/^\/[^/]*/.exec(d.field)?.[0] ?? ''}`;
+
+/** One line per finding; warnings and notes in the same place under the same condition are summed up in one line. */
+function findingLines(ordered: Difference[][], result: ProbeResult): string[] {
+  const lines: string[] = [];
+  const buckets = new Map<string, Difference[][]>();
+  for (const group of ordered) {
+    const d = group[0]!;
+    if (d.level === 'error' || d.kind === 'extra-request' || d.kind === 'missing-request') {
+      buckets.set(`single:${buckets.size}`, [group]);
+      continue;
+    }
+    const key = JSON.stringify([d.level, d.factor, d.request.endpoint, d.kind, topField(d)]);
+    buckets.set(key, [...(buckets.get(key) ?? []), group]);
+  }
+  for (const groups of buckets.values()) {
+    const d = groups[0]![0]!;
+    const cond = condition(groups.flat(), result);
+    if (groups.every((g) => g[0]!.part === d.part && g[0]!.field === d.field)) {
+      // One place, one or more values of the factor(s): one line.
+      const occurrences = Math.max(...groups.flat().map((g) => g.occurrences));
+      const alt = d.alternatives?.length ? `  (or: ${d.alternatives.map((a) => a.join('+')).join(', ')})` : '';
+      const more = groups.length > 1 ? ` (${groups.length} variants)` : '';
+      lines.push(`  ${d.level.padEnd(7)} ${cond} → ${change(d)}${more}${where(d, occurrences)}${alt}`);
+      continue;
+    }
+    const firsts = groups.map((g) => g[0]!);
+    const added = firsts.filter((x) => x.from === ABSENT);
+    const removed = firsts.filter((x) => x.to === ABSENT);
+    const changed = firsts.length - added.length - removed.length;
+    const parts = [added.length ? `${added.length} added` : '', removed.length ? `${removed.length} removed` : '', changed ? `${changed} changed` : ''].filter(Boolean);
+    const names = [...added.map((x) => `+${elementName(x.to)}`), ...removed.map((x) => `-${elementName(x.from)}`)].slice(0, 5);
+    const field = topField(d).replace(/^body:/, '').replace(/^(\w+):/, '$1 ');
+    lines.push(`  ${d.level.padEnd(7)} ${cond} → ${d.kind} in ${firsts.length} places (${parts.join(', ')}${names.length ? `: ${names.join(', ')}${added.length + removed.length > names.length ? ', …' : ''}` : ''})  [${d.request.endpoint} ${field || '(whole)'}]`);
+  }
+  return lines;
 }
 
 function runBreakdown(runs: RunRecord[]): string {
@@ -68,14 +135,8 @@ export function renderText(result: ProbeResult): string {
   for (const d of result.differences) groups.set(d.group, [...(groups.get(d.group) ?? []), d]);
   const ordered = [...groups.values()].sort((a, b) => (a[0]!.level === b[0]!.level ? 0 : a[0]!.level === 'error' ? -1 : 1));
   if (ordered.length > 0) {
-    lines.push('', `Findings (${ordered.length}):`);
-    for (const group of ordered) {
-      const d = group[0]!;
-      const occurrences = Math.max(...group.map((g) => g.occurrences));
-      const where = d.kind === 'extra-request' || d.kind === 'missing-request' ? '' : `  [${d.request.endpoint} ${d.part === 'body' ? '' : `${d.part} `}${d.field || '(whole)'}${occurrences > 1 ? ` ×${occurrences}` : ''}]`;
-      const alt = d.alternatives?.length ? `  (or: ${d.alternatives.map((a) => a.join('+')).join(', ')})` : '';
-      lines.push(`  ${d.level.padEnd(7)} ${condition(group, result)} → ${change(d)}${where}${alt}`);
-    }
+    lines.push('', `Findings (${result.differences.length} differences, ${ordered.length} distinct):`);
+    lines.push(...findingLines(ordered, result));
   }
   if (result.persistent.length > 0) {
     lines.push('', `Hidden characters in every run (${result.persistent.length}):`);

@@ -86,6 +86,20 @@ export function composeEnv(
   return { env, hostname };
 }
 
+/** Process groups of the runs in progress: ended by `killActiveRuns` when the probe itself is stopped. */
+const active = new Set<number>();
+
+export function killActiveRuns(): void {
+  for (const pid of active) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  active.clear();
+}
+
 export async function executeRun(ctx: RunContext, matrix: Matrix, planned: PlannedRun): Promise<RunRecord> {
   const runDir = join(ctx.baseDir, planned.id);
   const hostHome = join(runDir, 'home');
@@ -200,6 +214,7 @@ export async function executeRun(ctx: RunContext, matrix: Matrix, planned: Plann
   child.stderr?.on('data', (d: Buffer) => {
     if (stderr.length < 4 * OUTPUT_LIMIT) stderr += d.toString();
   });
+  if (child.pid) active.add(child.pid);
   const killGroup = (): void => {
     try {
       if (child.pid) process.kill(-child.pid, 'SIGKILL');
@@ -223,6 +238,7 @@ export async function executeRun(ctx: RunContext, matrix: Matrix, planned: Plann
     });
   });
   killGroup(); // whatever the agent left running
+  if (child.pid) active.delete(child.pid);
   const durationMs = Date.now() - started;
   await new Promise((r) => setTimeout(r, 20));
   await capture.close();

@@ -68,7 +68,7 @@ export function registerProbe(program: Command, ctx: CliContext): void {
     .option('--matrix <matrix>', 'default, quick, or a YAML file (see docs/probe.md)', 'default')
     .option('--format <format>', 'text or json', 'text')
     .option('--output <file>', 'write the report here instead of standard output')
-    .option('--fail-on <level>', 'exit 1 when a finding is at or above: error, warning, note or none', 'warning')
+    .option('--fail-on <level>', 'exit 1 when a finding is at or above: error (default), warning, note or none', 'error')
     .option('--repeat <n>', 'run every variant n times (tells nondeterminism from environment effects)')
     .option('--jobs <n>', 'parallel runs (default: number of cores)')
     .option('--timeout <seconds>', 'time limit of one run', '120')
