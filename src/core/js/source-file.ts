@@ -152,7 +152,7 @@ export class JsSource {
    * they are bounded per file; names of built-in globals are never searched.
    */
   textSearches = 0;
-  static readonly MAX_TEXT_SEARCHES = 300;
+  static readonly MAX_TEXT_SEARCHES = 200;
 
   private searchable(name: string): boolean {
     if (BUILTIN_GLOBALS.has(name) || this.textSearches >= JsSource.MAX_TEXT_SEARCHES) return false;
