@@ -13,6 +13,7 @@
  * whole.
  */
 import type { Finding, RuleMeta } from './findings.js';
+import { classifyCodePoint } from './unicode/index.js';
 import { child, memberPath, shapeOf, walk, type AstNode } from './js/ast.js';
 import { outlineStatements, parseChosenStatements, parseJavaScript, parseStatementAt } from './js/parse.js';
 import { JsSource, UNPARSED } from './js/source-file.js';
@@ -50,26 +51,39 @@ export interface AnalyzeResult {
 }
 
 /**
- * Textual anchors of the things detectors look for. Each is a cheap pattern; a
- * match selects the enclosing top-level statement and the scan jumps past it.
+ * Textual anchors of the things detectors look for. Each is a cheap pattern,
+ * optionally confirmed by a predicate on the match; a match selects the
+ * enclosing top-level statement and the scan jumps past it.
  */
-const ANCHORS: RegExp[] = [
-  /[^\x00-\x7f]/g,
-  /\\u\{?[0-9a-fA-F]{2}|\\x[89a-fA-F][0-9a-fA-F]/g,
-  /process\.env|\.env\.get\(|resolvedOptions|getTimezoneOffset|navigator\.language|hostname\(|networkInterfaces|userInfo\(|machine-id|IOPlatformUUID|MachineGuid|git config/g,
-  /fromCharCode|\.reverse\(\)\.join|:\/\//g,
-  /["'`][A-Za-z0-9+/=_-]{32,}/g,
-  /\[\s*\d{1,3}\s*(?:,\s*\d{1,3}\s*){7,}\]/g,
-  /\.replace(?:All)?\(\s*(?:\/\\?[-/.:]\/|["'][-/.:]["'])|\.split\(\s*["'][-/.:]["']\s*\)\.join/g,
-  /["'`][A-Z][a-z]+\/[A-Z][A-Za-z_]+["'`]|["'`][a-z]{2,3}[-_][A-Z]{2}["'`]/g,
+const ANCHORS: Array<[RegExp, ((m: RegExpExecArray) => boolean)?]> = [
+  // Characters the Unicode core flags (look-alikes, invisible, bidi, tags, unusual spaces…),
+  // literal or escaped. Box drawing, emoji and ordinary accented text are not anchors.
+  [/[^\x00-\x7f]/g, (m) => classifyCodePoint(m[0].codePointAt(0)!) !== null],
+  [/\\u\{?([0-9a-fA-F]{2,6})\}?|\\x([89a-fA-F][0-9a-fA-F])/g, (m) => {
+    const cp = Number.parseInt(m[1] ?? m[2] ?? '0', 16);
+    return cp >= 0x80 && cp <= 0x10ffff && classifyCodePoint(cp) !== null;
+  }],
+  // Runs of Latin-1 bytes or control escapes: XOR output written into a literal.
+  [/[\x80-\xff]{6,}|(?:\\x[01][0-9a-fA-F]){4,}/g],
+  [/process\.env|\.env\.get\(|resolvedOptions|getTimezoneOffset|navigator\.language|hostname\(|networkInterfaces|userInfo\(|machine-id|IOPlatformUUID|MachineGuid|git config/g],
+  [/fromCharCode|\.reverse\(\)\.join|:\/\//g],
+  // Base64 needs all three character classes (a random 32+ character run has them); hex is hex.
+  [/["'`]([A-Za-z0-9+/=_-]{32,})/g, (m) => {
+    const v = m[1]!;
+    return (/[0-9]/.test(v) && /[A-Z]/.test(v) && /[a-z]/.test(v)) || /^[0-9a-fA-F]+$/.test(v);
+  }],
+  [/\[\s*\d{1,3}\s*(?:,\s*\d{1,3}\s*){7,}\]/g],
+  [/\.replace(?:All)?\(\s*(?:\/\\?[-/.:]\/|["'][-/.:]["'])|\.split\(\s*["'][-/.:]["']\s*\)\.join/g],
+  [/["'`][A-Z][a-z]+\/[A-Z][A-Za-z_]+["'`]|["'`][a-z]{2,3}[-_][A-Z]{2}["'`]/g],
 ];
 
 export function selectStatements(source: JsSource): Set<number> {
   const selected = new Set<number>();
   const { text } = source;
-  for (const re of ANCHORS) {
+  for (const [re, confirm] of ANCHORS) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
+      if (confirm && !confirm(m)) continue;
       const index = source.statementIndexAt(m.index);
       if (index < 0) continue;
       selected.add(index);

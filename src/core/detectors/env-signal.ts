@@ -15,7 +15,7 @@
  * Example: `let tz = Intl.DateTimeFormat().resolvedOptions().timeZone`.
  */
 import type { RuleMeta } from '../findings.js';
-import { child, memberPath, memberProperty, stringValue, unwrap, type AstNode } from '../js/ast.js';
+import { child, identifierName, memberPath, memberProperty, stringValue, unwrap, type AstNode } from '../js/ast.js';
 import { locate, makeFinding, type DetectorContext, type DetectorResult } from './context.js';
 
 export const meta: RuleMeta = {
@@ -86,9 +86,21 @@ function isEnvObject(node: AstNode | undefined): boolean {
 }
 
 /** Classifies one node as a signal read, or undefined. Exported for the taint engine. */
+/** Property and method names that can end a signal read: checked before building any member path (hot path). */
+const SIGNAL_MEMBER_NAMES = new Set(['timeZone', 'locale', 'language', 'languages']);
+const SIGNAL_CALL_NAMES = new Set(['getTimezoneOffset', 'hostname', 'userInfo', 'networkInterfaces', 'get']);
+
+function isEnvHolder(node: AstNode | undefined): boolean {
+  if (!node) return false;
+  if (node.type === 'MemberExpression') return memberProperty(node) === 'env' && isEnvObject(node);
+  return false;
+}
+
 export function signalOf(node: AstNode): { kind: SignalKind; api: string } | undefined {
   if (node.type === 'MemberExpression') {
     const obj = unwrap(child(node, 'object'));
+    const property = memberProperty(node);
+    if (!isEnvHolder(obj) && (property === undefined || !SIGNAL_MEMBER_NAMES.has(property))) return undefined;
     if (isEnvObject(obj)) {
       const name = memberProperty(node);
       const kind = name ? envVariableKind(name) : undefined;
@@ -100,6 +112,8 @@ export function signalOf(node: AstNode): { kind: SignalKind; api: string } | und
   }
   if (node.type === 'CallExpression') {
     const callee = unwrap(child(node, 'callee'));
+    const name = callee?.type === 'MemberExpression' ? memberProperty(callee) : identifierName(callee);
+    if (name === undefined || !SIGNAL_CALL_NAMES.has(name)) return undefined;
     const path = memberPath(callee);
     if (!path) return undefined;
     // `Deno.env.get("TZ")`
