@@ -41,6 +41,48 @@ function block(value: unknown, blocks: Block[]): unknown {
 
 export function splitBody(text: string, options: BodyOptions): SplitBody | null {
   if (options.mode === 'none') return null;
+  return splitRaw(text, options) ?? splitParsed(text, options);
+}
+
+/**
+ * The fast path: finds the blocks by scanning the JSON text (no parse, no stringify) and
+ * hashes their original bytes. Agents send the same history in the same bytes every
+ * turn, so the hash identifies a block already stored. Null when the text is not a JSON
+ * object this scanner can follow (the parse path handles it).
+ */
+function splitRaw(text: string, options: BodyOptions): SplitBody | null {
+  const max = options.mode === 'full' ? Infinity : options.maxFieldChars;
+  let ranges: [number, number][];
+  try {
+    ranges = blockRanges(text);
+  } catch {
+    return null;
+  }
+  const blocks: Block[] = [];
+  let skeleton = '';
+  let pos = 0;
+  for (const [start, end] of ranges) {
+    if (end - start < MIN_BLOCK_CHARS) continue;
+    let content = text.slice(start, end);
+    // Only a block longer than the cap can hold a string longer than the cap.
+    if (content.length > max) content = JSON.stringify(cap(JSON.parse(content), max));
+    const hash = createHash('sha256').update(content).digest('hex');
+    blocks.push({ hash, content });
+    skeleton += `${text.slice(pos, start)}{"$block":"${hash}"}`;
+    pos = end;
+  }
+  skeleton += text.slice(pos);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(skeleton);
+  } catch {
+    return null;
+  }
+  if (options.mode === 'redacted') parsed = cap(parsed, max);
+  return { skeleton: JSON.stringify(parsed), blocks };
+}
+
+function splitParsed(text: string, options: BodyOptions): SplitBody {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -59,6 +101,103 @@ export function splitBody(text: string, options: BodyOptions): SplitBody | null 
     }
   }
   return { skeleton: JSON.stringify(parsed), blocks };
+}
+
+// ---- a minimal JSON scanner: value boundaries only, strings skipped with indexOf
+
+function ws(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c === 32 || c === 10 || c === 13 || c === 9) i++;
+    else return i;
+  }
+}
+
+/** Index after the closing quote of the string that opens at `i`. */
+function stringEnd(text: string, i: number): number {
+  let j = i + 1;
+  for (;;) {
+    const q = text.indexOf('"', j);
+    if (q < 0) throw new Error('unterminated string');
+    let backslashes = 0;
+    for (let k = q - 1; text.charCodeAt(k) === 92; k--) backslashes++;
+    if (backslashes % 2 === 0) return q + 1;
+    j = q + 1;
+  }
+}
+
+/** Index after the JSON value that starts at `i`. */
+function valueEnd(text: string, i: number): number {
+  const c = text.charCodeAt(i);
+  if (c === 34) return stringEnd(text, i);
+  if (c === 123 || c === 91) {
+    let depth = 0;
+    let j = i;
+    for (;;) {
+      const d = text.charCodeAt(j);
+      if (Number.isNaN(d)) throw new Error('unterminated container');
+      if (d === 34) {
+        j = stringEnd(text, j);
+        continue;
+      }
+      if (d === 123 || d === 91) depth++;
+      else if (d === 125 || d === 93) {
+        depth--;
+        if (depth === 0) return j + 1;
+      }
+      j++;
+    }
+  }
+  let j = i;
+  for (;;) {
+    const d = text.charCodeAt(j);
+    if (Number.isNaN(d) || d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9) break;
+    j++;
+  }
+  if (j === i) throw new Error('empty value');
+  return j;
+}
+
+/** Ranges of the block values of a top-level object: each item of a BLOCK_KEYS array, or the whole value. */
+function blockRanges(text: string): [number, number][] {
+  const out: [number, number][] = [];
+  let i = ws(text, 0);
+  if (text.charCodeAt(i) !== 123) throw new Error('not an object');
+  i = ws(text, i + 1);
+  if (text.charCodeAt(i) === 125) return out;
+  for (;;) {
+    if (text.charCodeAt(i) !== 34) throw new Error('expected a key');
+    const keyEnd = stringEnd(text, i);
+    const key = JSON.parse(text.slice(i, keyEnd)) as string;
+    i = ws(text, keyEnd);
+    if (text.charCodeAt(i) !== 58) throw new Error('expected :');
+    i = ws(text, i + 1);
+    if (BLOCK_KEYS.has(key) && text.charCodeAt(i) === 91) {
+      i = ws(text, i + 1);
+      if (text.charCodeAt(i) === 93) i++;
+      else {
+        for (;;) {
+          const end = valueEnd(text, i);
+          out.push([i, end]);
+          i = ws(text, end);
+          const c = text.charCodeAt(i);
+          i++;
+          if (c === 93) break;
+          if (c !== 44) throw new Error('expected , or ]');
+          i = ws(text, i);
+        }
+      }
+    } else {
+      const end = valueEnd(text, i);
+      if (BLOCK_KEYS.has(key)) out.push([i, end]);
+      i = end;
+    }
+    i = ws(text, i);
+    const c = text.charCodeAt(i);
+    if (c === 125) return out;
+    if (c !== 44) throw new Error('expected , or }');
+    i = ws(text, i + 1);
+  }
 }
 
 /** Rebuilds a stored body from its skeleton and blocks (missing blocks stay as references). */

@@ -4,6 +4,7 @@
  * exports rely on these names.
  */
 import { randomBytes } from 'node:crypto';
+import { redactSecretsInText } from '../core/secrets/scan.js';
 import type { RequestFinding } from '../core/request-inspection/inspect.js';
 
 export type RecordKind = 'request' | 'connect' | 'forward';
@@ -102,4 +103,16 @@ function decodeURIComponentSafe(s: string): string {
   } catch {
     return s;
   }
+}
+
+/** A run of token characters long enough to be a credential. */
+const TOKEN_LIKE = /[A-Za-z0-9_\-]{20,}/;
+
+/**
+ * `redactPath`, and secrets anywhere in the path (a token in a path segment) found by
+ * the same rule set as request bodies. Only paths with a long token-like run are scanned.
+ */
+export async function redactPathSecrets(pathWithQuery: string): Promise<string> {
+  const path = redactPath(pathWithQuery);
+  return TOKEN_LIKE.test(path) ? redactSecretsInText(path) : path;
 }

@@ -66,6 +66,9 @@ interface Row {
   body: string | null;
 }
 
+const BLOCK_REFRESH_MS = 3_600_000;
+const MAX_KNOWN_BLOCKS = 100_000;
+
 export interface SqliteStoreOptions {
   body: BodyOptions;
   fsync: 'normal' | 'always';
@@ -78,6 +81,8 @@ export class SqliteAuditStore implements AuditStore {
   private readonly update: StatementSync | undefined;
   private readonly upsertBlock: StatementSync | undefined;
   private readonly getBlock: StatementSync;
+  /** Blocks this connection stored, with when: a block seen again is not rewritten (see write). */
+  private readonly knownBlocks = new Map<string, number>();
 
   constructor(
     readonly path: string,
@@ -116,7 +121,14 @@ export class SqliteAuditStore implements AuditStore {
           if (r.body !== null) {
             const split = splitBody(r.body, this.options.body);
             if (split) {
-              for (const b of split.blocks) this.upsertBlock.run(b.hash, b.content, r.timeMs);
+              for (const b of split.blocks) {
+                // Agents resend the whole history every turn: rewriting each known block
+                // would put a page per block into the WAL. Refresh its time hourly, for retention.
+                const seen = this.knownBlocks.get(b.hash);
+                if (seen !== undefined && r.timeMs - seen < BLOCK_REFRESH_MS) continue;
+                this.upsertBlock.run(b.hash, b.content, r.timeMs);
+                this.rememberBlock(b.hash, r.timeMs);
+              }
               body = split.skeleton;
             }
           }
@@ -134,8 +146,16 @@ export class SqliteAuditStore implements AuditStore {
       this.db.exec('COMMIT');
     } catch (error) {
       this.db.exec('ROLLBACK');
+      // Some remembered blocks may not have been committed.
+      this.knownBlocks.clear();
       throw error;
     }
+  }
+
+  private rememberBlock(hash: string, timeMs: number): void {
+    this.knownBlocks.delete(hash);
+    this.knownBlocks.set(hash, timeMs);
+    if (this.knownBlocks.size > MAX_KNOWN_BLOCKS) this.knownBlocks.delete(this.knownBlocks.keys().next().value!);
   }
 
   private toRecord(row: Row): AuditRecord {
@@ -188,6 +208,7 @@ export class SqliteAuditStore implements AuditStore {
   prune(beforeMs: number): number {
     const result = this.db.prepare('DELETE FROM records WHERE time_ms < ?').run(beforeMs);
     this.db.prepare('DELETE FROM blocks WHERE last_ms < ?').run(beforeMs);
+    this.knownBlocks.clear();
     return Number(result.changes);
   }
 

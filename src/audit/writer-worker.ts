@@ -1,7 +1,7 @@
 /**
- * The audit writer thread: owns the SQLite connection, applies every operation that
- * arrived since its last turn in one transaction (group commit), then acknowledges the
- * highest sequence number it committed. The guard's request path never touches disk.
+ * The audit writer thread: owns the SQLite connection, applies each batch the guard
+ * sends (everything queued in one turn of its event loop) in one transaction (group
+ * commit), then acknowledges the highest sequence number it committed. The guard's request path never touches disk.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteAuditStore, type SqliteStoreOptions } from './sqlite-store.js';
@@ -13,7 +13,14 @@ export interface WorkerInit {
   retentionMs: number | null;
 }
 
-export type ToWorker = { type: 'op'; seq: number; op: WriteOp } | { type: 'close' };
+/** One operation; `bodyBytes` (UTF-8, transferred) replaces a begin record's body. */
+export interface OpMessage {
+  seq: number;
+  op: WriteOp;
+  bodyBytes?: Uint8Array;
+}
+
+export type ToWorker = { type: 'ops'; ops: OpMessage[] } | { type: 'close' };
 export type FromWorker = { type: 'ack'; seq: number } | { type: 'error'; seq: number; message: string } | { type: 'ready' } | { type: 'closed' };
 
 const init = workerData as WorkerInit;
@@ -22,8 +29,8 @@ const store = new SqliteAuditStore(init.path, init.options);
 const queue: { seq: number; op: WriteOp }[] = [];
 // Fault injection for the durability test: a slow disk, so an early ack would show.
 const testDelayMs = Number(process.env.TELLTALE_TEST_AUDIT_DELAY_MS ?? 0);
+const utf8 = new TextDecoder();
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
-let scheduled = false;
 let closing = false;
 
 function prune(): void {
@@ -36,7 +43,6 @@ function prune(): void {
 }
 
 function drain(): void {
-  scheduled = false;
   if (queue.length === 0) return;
   const batch = queue.splice(0);
   const last = batch[batch.length - 1]!.seq;
@@ -50,12 +56,13 @@ function drain(): void {
 }
 
 port.on('message', (msg: ToWorker) => {
-  if (msg.type === 'op') {
-    queue.push({ seq: msg.seq, op: msg.op });
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(drain);
+  if (msg.type === 'ops') {
+    for (const m of msg.ops) {
+      if (m.bodyBytes && m.op.op === 'begin') m.op.record.body = utf8.decode(m.bodyBytes);
+      queue.push({ seq: m.seq, op: m.op });
     }
+    // Each message is already a batch: commit it now, not a loop turn later.
+    drain();
   } else if (msg.type === 'close' && !closing) {
     closing = true;
     drain();

@@ -6,11 +6,14 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BeginRecord, CompleteRecord } from './record.js';
-import type { FromWorker, ToWorker, WorkerInit } from './writer-worker.js';
+import type { FromWorker, OpMessage, ToWorker, WorkerInit } from './writer-worker.js';
 
 export interface AuditSink {
-  /** Queues an operation; the promise resolves when it is committed (or the store failed). */
-  begin(record: BeginRecord): Promise<void>;
+  /**
+   * Queues an operation; the promise resolves when it is committed (or the store failed).
+   * `bodyBytes`, when given, is the stored body as UTF-8 (instead of `record.body`).
+   */
+  begin(record: BeginRecord, bodyBytes?: Uint8Array): Promise<void>;
   complete(record: CompleteRecord): Promise<void>;
   close(): Promise<void>;
   /** Write failures so far (reported on stderr once each). */
@@ -37,6 +40,9 @@ export class WorkerSink implements AuditSink {
   private acked = 0;
   private readonly waiting: { seq: number; resolve: () => void }[] = [];
   private closed: Promise<void> | undefined;
+  private batch: OpMessage[] = [];
+  private transfers: ArrayBuffer[] = [];
+  private flushScheduled = false;
   failures = 0;
 
   private constructor(init: WorkerInit, private readonly onError: (message: string) => void) {
@@ -81,24 +87,51 @@ export class WorkerSink implements AuditSink {
     for (const w of this.waiting.splice(0)) w.resolve();
   }
 
-  private post(op: ToWorker & { type: 'op' }): Promise<void> {
-    this.worker.postMessage(op);
+  /**
+   * Operations go to the writer thread in one message per event-loop turn: under load a
+   * postMessage per operation costs more than the operation.
+   */
+  private post(op: OpMessage, transfer?: ArrayBuffer): Promise<void> {
+    this.batch.push(op);
+    if (transfer) this.transfers.push(transfer);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
     return new Promise((resolve) => this.waiting.push({ seq: op.seq, resolve }));
   }
 
-  begin(record: BeginRecord): Promise<void> {
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.batch.length === 0) return;
+    const ops = this.batch;
+    const transfers = this.transfers;
+    this.batch = [];
+    this.transfers = [];
+    this.worker.postMessage({ type: 'ops', ops } satisfies ToWorker, transfers);
+  }
+
+  begin(record: BeginRecord, bodyBytes?: Uint8Array): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return this.post({ type: 'op', seq: ++this.seq, op: { op: 'begin', record } });
+    if (!bodyBytes) return this.post({ seq: ++this.seq, op: { op: 'begin', record } });
+    // A private copy moves to the writer thread without serialisation; the caller's
+    // buffer may still be on its way to the upstream.
+    const copy = new Uint8Array(bodyBytes);
+    return this.post({ seq: ++this.seq, op: { op: 'begin', record }, bodyBytes: copy }, copy.buffer as ArrayBuffer);
   }
 
   complete(record: CompleteRecord): Promise<void> {
     if (this.closed) return Promise.resolve();
-    return this.post({ type: 'op', seq: ++this.seq, op: { op: 'complete', record } });
+    const done = this.post({ seq: ++this.seq, op: { op: 'complete', record } });
+    // A response's end waits for this one: send it (and what is queued before it) now.
+    this.flush();
+    return done;
   }
 
   close(): Promise<void> {
     this.closed ??= new Promise<void>((resolve) => {
       this.worker.once('exit', () => resolve());
+      this.flush();
       this.worker.postMessage({ type: 'close' } satisfies ToWorker);
     });
     return this.closed;

@@ -8,7 +8,7 @@ import http, { type IncomingMessage, type ServerResponse, type OutgoingHttpHeade
 import net, { type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decideEgress } from '../core/policy/egress.js';
-import { newRecordId, redactPath, type BeginRecord } from '../audit/record.js';
+import { newRecordId, redactPathSecrets, type BeginRecord } from '../audit/record.js';
 import type { GuardContext } from './server.js';
 
 function ms(start: number): number {
@@ -72,7 +72,7 @@ export async function handleConnect(ctx: GuardContext, req: IncomingMessage, soc
     record.overheadMs = ms(t0);
     await ctx.sink.begin({ ...record, status: 403, latencyMs: ms(t0), bytesOut: body.length, outcome: 'denied', error: null });
     ctx.log(`CONNECT ${authority} 403 denied (${decision.rule}) agent=${record.agent ?? '-'}`);
-    socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\nx-telltale-request-id: ${record.id}\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\nx-telltale-overhead-ms: ${ms(t0)}\r\nx-telltale-request-id: ${record.id}\r\n\r\n${body}`);
     return;
   }
   record.action = 'allow';
@@ -103,7 +103,7 @@ export async function handleConnect(ctx: GuardContext, req: IncomingMessage, soc
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (!socket.destroyed && bytesOut === 0 && socket.writable) {
-      socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n\r\ntelltale: cannot reach ${authority}: ${error.code ?? error.message}\n`);
+      socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\nx-telltale-overhead-ms: ${record.overheadMs}\r\nx-telltale-request-id: ${record.id}\r\n\r\ntelltale: cannot reach ${authority}: ${error.code ?? error.message}\n`);
     } else socket.destroy();
     finish(502, `cannot reach ${authority}: ${error.code ?? error.message}`);
   });
@@ -130,7 +130,7 @@ export async function handleAbsoluteUrl(ctx: GuardContext, req: IncomingMessage,
   }
   const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
   const authority = `${url.hostname}:${port}`;
-  const record = baseRecord(ctx, req, 'forward', url.hostname.replace(/^\[|\]$/g, ''), port, redactPath(url.pathname + url.search));
+  const record = baseRecord(ctx, req, 'forward', url.hostname.replace(/^\[|\]$/g, ''), port, await redactPathSecrets(url.pathname + url.search));
   const decision = url.protocol === 'http:' ? decideEgress(ctx.egress, record.host!, port) : { allowed: false, rule: 'only http:// URLs are proxied in absolute form; use CONNECT for https' };
   ctx.stats.egress(authority, decision.allowed);
   if (!decision.allowed) {
@@ -160,7 +160,7 @@ export async function handleAbsoluteUrl(ctx: GuardContext, req: IncomingMessage,
   upReq.on('error', (error: NodeJS.ErrnoException) => {
     const message = `cannot reach ${authority}: ${error.code ?? error.message}`;
     void finish(502, 'upstream-error', message).then(() => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' }).end(`telltale: ${message}\n`);
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', 'x-telltale-overhead-ms': String(record.overheadMs), 'x-telltale-request-id': record.id }).end(`telltale: ${message}\n`);
       else res.destroy();
     });
   });

@@ -79,8 +79,20 @@ export async function startGuard(options: StartOptions): Promise<RunningGuard> {
     url: `http://${host}:${address.port}`,
     sink,
     async stop() {
-      await guard.close();
-      await sink.close();
+      // Bounded: a stuck connection or writer must not keep the process alive.
+      await withDeadline(guard.close(), 5_000);
+      await withDeadline(sink.close(), 10_000);
     },
   };
+}
+
+function withDeadline(work: Promise<void>, ms: number): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    timer.unref();
+    void work.finally(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }

@@ -7,9 +7,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
-import { NODE, ROOT, runCli, tempDir } from './helpers/guard-process.js';
+import { killSpawned, NODE, ROOT, runCliAsync, tempDir } from './helpers/guard-process.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 
 const VERSION = '2.1.91';
@@ -40,12 +40,15 @@ beforeAll(async () => {
   dir = tempDir('telltale-e2e-');
 });
 
+afterEach(() => killSpawned());
+
 afterAll(async () => {
+  killSpawned();
   await up?.close();
 });
 
 describe.skipIf(skipReason !== null)(`Claude Code ${VERSION} through telltale run`, () => {
-  it('answers through the guard; the covert characters in its system prompt are found and neutralized; other egress is refused', () => {
+  it('answers through the guard; the covert characters in its system prompt are found and neutralized; other egress is refused', async () => {
     const db = join(dir, 'audit.db');
     writeFileSync(join(dir, 'telltale.yaml'), `
 routes:
@@ -59,9 +62,9 @@ audit:
 `);
     const home = join(dir, 'home');
     mkdirSync(home, { recursive: true });
-    const r = runCli(['run', '--config', 'telltale.yaml', '--summary', 'json', '--', NODE, CLI_JS, '-p', 'hello'], {
+    const r = await runCliAsync(['run', '--config', 'telltale.yaml', '--summary', 'json', '--', NODE, CLI_JS, '-p', 'hello'], {
       cwd: dir,
-      timeoutMs: 40_000,
+      timeoutMs: 60_000,
       env: {
         PATH: process.env.PATH,
         HOME: home,
@@ -71,7 +74,7 @@ audit:
         TELLTALE_DEBUG: '1',
       },
     });
-    if (r.status !== 0) process.stderr.write(`agent run failed (${r.status}):\n${r.stderr.slice(-3000)}\n`);
+    if (r.status !== 0) process.stderr.write(`agent run failed (${r.status}${r.timedOut ? ', timed out' : ''}):\n${r.stderr.slice(-3000)}\n`);
     expect(r.stderr).not.toMatch(/internal error/);
     // The agent printed the fake model's answer and exited 0; telltale passed the code through.
     expect(r.stdout).toContain('Hello! How can I help you today?');
@@ -99,5 +102,5 @@ audit:
 
     const hidden = records.flatMap((x) => x.findings).filter((f) => f.type === 'hidden-characters' && f.part === 'agent');
     process.stderr.write(`claude-code e2e: ${records.length} records, ${messages.length} API requests, agent-part hidden-character findings: ${JSON.stringify(hidden.map((f) => ({ pointer: f.pointer, codePoints: f.codePoints, action: f.action })))}; denied hosts: ${JSON.stringify(summary.deniedHosts)}\n`);
-  }, 150_000);
+  }, 90_000);
 });

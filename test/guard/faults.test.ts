@@ -4,11 +4,13 @@
  */
 import http from 'node:http';
 import net from 'node:net';
-import { writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
-import { eventually, routesYaml, runCli, startGuardProcess, tempDir, type GuardProcess } from './helpers/guard-process.js';
+import { eventually, type GuardProcess, killSpawned, routesYaml, runCli, startGuardProcess, tempDir } from './helpers/guard-process.js';
 import { request } from './helpers/http.js';
 
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'k' };
@@ -27,9 +29,13 @@ limits:
 });
 
 afterAll(async () => {
-  await guard?.stop();
-  guard?.cleanup();
-  await up?.close();
+  try {
+    await guard?.stop();
+  } finally {
+    killSpawned();
+    guard?.cleanup();
+    await up?.close();
+  }
 });
 
 function recordOf(id: string | string[] | undefined) {
@@ -194,6 +200,31 @@ describe('upstream faults', () => {
     } finally {
       await down.stop();
       down.cleanup();
+    }
+  });
+});
+
+describe('upstream TLS', () => {
+  it('verifies the upstream certificate: a self-signed upstream gets 502 with the reason, recorded', async () => {
+    const dir = tempDir();
+    const gen = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { encoding: 'utf8', timeout: 20_000 });
+    if (gen.status !== 0) {
+      process.stderr.write(`skipping the TLS check: openssl failed: ${gen.stderr}\n`);
+      return;
+    }
+    const tls = https.createServer({ key: readFileSync(join(dir, 'key.pem')), cert: readFileSync(join(dir, 'cert.pem')) }, (_req, res) => res.end('{}'));
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', () => r()));
+    const port = (tls.address() as net.AddressInfo).port;
+    const g = await startGuardProcess(routesYaml(`https://127.0.0.1:${port}`));
+    try {
+      const r = await request(g.url, { path: '/v1/messages', headers: HEADERS, body: OK_BODY });
+      expect(r.status).toBe(502);
+      expect(r.body).toMatch(/SELF_SIGNED|CERT/);
+      expect(g.records()[0]).toMatchObject({ status: 502, outcome: 'upstream-error' });
+    } finally {
+      await g.stop();
+      g.cleanup();
+      tls.close();
     }
   });
 });

@@ -7,7 +7,7 @@ import http from 'node:http';
 import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
-import { eventually, routesYaml, startGuardProcess, type GuardProcess } from './helpers/guard-process.js';
+import { eventually, type GuardProcess, killSpawned, routesYaml, startGuardProcess } from './helpers/guard-process.js';
 import { request, type Reply } from './helpers/http.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-test-not-a-real-key', 'anthropic-version': '2023-06-01' };
@@ -32,9 +32,13 @@ inspect:
 });
 
 afterAll(async () => {
-  await guard?.stop();
-  guard?.cleanup();
-  await up?.close();
+  try {
+    await guard?.stop();
+  } finally {
+    killSpawned();
+    guard?.cleanup();
+    await up?.close();
+  }
 });
 
 describe('reverse proxy', () => {
@@ -154,6 +158,10 @@ describe('reverse proxy', () => {
     const rec = guard.records().find((x) => x.id === r.headers['x-telltale-request-id'])!;
     expect(rec).toMatchObject({ action: 'block', outcome: 'blocked', status: 403 });
     expect(rec.findings[0]).toMatchObject({ type: 'denied-path', pointer: '/messages/2/content/0/content', path: '/home/dev/project/.env' });
+    // The record keeps the request, but not the denied file's content.
+    expect(rec.body).toContain('read my env');
+    expect(rec.body).toContain('[REDACTED:DENIED_PATH_CONTENT]');
+    expect(rec.body).not.toContain('hunter2');
 
     // OpenAI shape for an OpenAI route.
     const o = await request(guard.url, {

@@ -15,6 +15,7 @@ import { toOtlpRequest } from '../../audit/otlp.js';
 import { redactSecretsInText } from '../../core/secrets/scan.js';
 import { loadConfig } from '../../guard/start.js';
 import { asUserError, configPath } from './guard.js';
+import { writeStdout } from '../../guard/stdio.js';
 
 interface CommonOptions {
   config?: string;
@@ -96,7 +97,7 @@ async function out(text: string, file?: string): Promise<void> {
   // Stored bodies are already redacted; this is the last line of defence for every other field.
   const safe = await redactSecretsInText(text);
   if (file) writeFileSync(file, safe);
-  else process.stdout.write(safe);
+  else writeStdout(safe);
 }
 
 function line(r: AuditRecord): string {

@@ -8,6 +8,7 @@ import type { CliContext } from '../main.js';
 import { InputError, UsageError } from '../errors.js';
 import { ConfigError } from '../../core/policy/config.js';
 import { loadConfig, startGuard } from '../../guard/start.js';
+import { survive, writeStderr, writeStdout } from '../../guard/stdio.js';
 
 export function configPath(option: string | undefined): string | undefined {
   if (option) return option;
@@ -18,11 +19,6 @@ export function asUserError(error: unknown): unknown {
   return error instanceof ConfigError ? new InputError(error.message) : error;
 }
 
-/** Keeps a long-running guard alive through a bug in one request: report it, carry on. */
-export function survive(log: (line: string) => void): void {
-  process.on('uncaughtException', (error) => log(`internal error (guard keeps running): ${error.message.split('\n')[0]}`));
-  process.on('unhandledRejection', (error) => log(`internal error (guard keeps running): ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`));
-}
 
 export function registerGuard(program: Command, ctx: CliContext): void {
   program
@@ -46,7 +42,7 @@ export function registerGuard(program: Command, ctx: CliContext): void {
         host = m[1]!.replace(/^\[|\]$/g, '');
         port = Number(m[2]);
       }
-      const log = (line: string) => process.stderr.write(`telltale guard: ${line}\n`);
+      const log = (line: string) => writeStderr(`telltale guard: ${line}\n`);
       let running;
       try {
         running = await startGuard({ config, log: opts.quiet ? () => {} : log, ...(host ? { host } : {}), ...(port !== undefined ? { port } : {}) });
@@ -55,9 +51,9 @@ export function registerGuard(program: Command, ctx: CliContext): void {
       }
       survive(log);
       const routes = config.routes.map((r) => `${r.prefix} → ${r.upstream} (${r.api})`).join(', ');
-      process.stderr.write(`telltale guard: listening on ${running.url} — routes: ${routes}; egress ${config.egress.default} except ${config.egress.allow.length} allowed; audit ${config.audit.store}\n`);
+      writeStderr(`telltale guard: listening on ${running.url} — routes: ${routes}; egress ${config.egress.default} except ${config.egress.allow.length} allowed; audit ${config.audit.store}\n`);
       // Machine-readable line for scripts and tests.
-      process.stdout.write(`${JSON.stringify({ listening: running.url, port: running.address.port })}\n`);
+      writeStdout(`${JSON.stringify({ listening: running.url, port: running.address.port })}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

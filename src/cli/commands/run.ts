@@ -2,7 +2,7 @@
  * `telltale run [--config F] -- AGENT_CMD…`: starts a guard on a free loopback port,
  * runs the agent with its base-URL and proxy variables pointing at the guard, prints a
  * summary when the agent exits, and exits with the agent's exit code.
- * docs/agents.md lists each agent's variables.
+ * docs/guard.md ("Per-agent setup") lists each agent's variables.
  */
 import { spawn } from 'node:child_process';
 import { basename } from 'node:path';
@@ -12,9 +12,13 @@ import { InputError, UsageError } from '../errors.js';
 import type { GuardConfig } from '../../core/policy/config.js';
 import { loadConfig, startGuard } from '../../guard/start.js';
 import type { GuardStats } from '../../guard/stats.js';
-import { asUserError, configPath, survive } from './guard.js';
+import { asUserError, configPath } from './guard.js';
+import { survive, writeStderr } from '../../guard/stdio.js';
 
 /** The environment an agent needs to send everything through the guard at `url`. */
+/** How long an agent may take to exit after a forwarded signal before it is killed. */
+const KILL_GRACE_MS = 10_000;
+
 export function agentEnvironment(config: GuardConfig, url: string): Record<string, string> {
   const env: Record<string, string> = {};
   const routeUrl = (prefix: string) => url + (prefix === '/' ? '' : prefix.replace(/\/$/, ''));
@@ -65,7 +69,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         throw asUserError(error);
       }
       const log = (line: string) => {
-        if (process.env.TELLTALE_DEBUG) process.stderr.write(`telltale guard: ${line}\n`);
+        if (process.env.TELLTALE_DEBUG) writeStderr(`telltale guard: ${line}\n`);
       };
       let running;
       try {
@@ -76,25 +80,39 @@ export function registerRun(program: Command, ctx: CliContext): void {
       survive(log);
       const env = { ...process.env, ...agentEnvironment(config, running.url) };
       const child = spawn(command, args, { stdio: 'inherit', env });
-      const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+      // Signals go to the agent; telltale stays up to record its last requests. An agent
+      // that ignores them is killed after a grace period, and a second signal kills it at once.
+      let signalled = 0;
+      let grace: NodeJS.Timeout | undefined;
+      const forward = (signal: NodeJS.Signals) => () => {
+        signalled++;
+        if (signalled > 1) return void child.kill('SIGKILL');
+        child.kill(signal);
+        grace = setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS);
+        grace.unref();
+      };
       const onInt = forward('SIGINT');
       const onTerm = forward('SIGTERM');
+      const onHup = forward('SIGHUP');
       process.on('SIGINT', onInt);
       process.on('SIGTERM', onTerm);
+      process.on('SIGHUP', onHup);
       const result = await new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: NodeJS.ErrnoException }>((resolve) => {
         child.once('error', (error: NodeJS.ErrnoException) => resolve({ code: null, signal: null, error }));
         child.once('exit', (code, signal) => resolve({ code, signal }));
       });
+      if (grace) clearTimeout(grace);
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
       await running.stop();
       if (result.error) {
         throw new InputError(`cannot run '${command}': ${result.error.code === 'ENOENT' ? 'no such command' : result.error.code ?? result.error.message}`);
       }
       const stats = running.guard.ctx.stats;
-      if (opts.summary === 'text') process.stderr.write(renderSummary(stats, config.audit.store));
+      if (opts.summary === 'text') writeStderr(renderSummary(stats, config.audit.store));
       else if (opts.summary === 'json') {
-        process.stderr.write(`${JSON.stringify({
+        writeStderr(`${JSON.stringify({
           requests: stats.requests,
           blocked: stats.blocked,
           findings: Object.fromEntries(stats.findings),

@@ -53,8 +53,9 @@ export interface InspectionOutcome {
   /** The rewritten body (only for `modified`). */
   forwardBody?: unknown;
   /**
-   * What the agent sent with every secret redacted (hidden characters kept: they are the
-   * evidence), for storage; undefined when that equals the original.
+   * What the agent sent with every secret redacted and the content of denied paths
+   * replaced (hidden characters kept: they are the evidence), for storage; undefined
+   * when that equals the original.
    */
   storageBody?: unknown;
 }
@@ -214,7 +215,7 @@ export async function inspectRequest(
   let action: Action | 'pass' = 'pass';
   for (const f of findings) if (rank[f.action] > rank[action]) action = f.action;
 
-  const storageBody = secretsOf.size ? redactedCopy(body, secretsOf) : undefined;
+  const storageBody = secretsOf.size || denied.length ? redactedCopy(body, secretsOf, denied.map((d) => d.pointer)) : undefined;
   if (blockReasons.length) {
     return { findings, decision: 'block', action: 'block', blockReason: blockReasons[0]!, ...(storageBody !== undefined ? { storageBody } : {}) };
   }
@@ -228,8 +229,10 @@ export async function inspectRequest(
   return out;
 }
 
-function redactedCopy(body: unknown, secretsOf: Map<Field, { start: number; end: number; type: string }[]>): unknown {
+/** The body to store: secrets redacted, and content of denied paths replaced (it must not leave, and the log may be exported). */
+function redactedCopy(body: unknown, secretsOf: Map<Field, { start: number; end: number; type: string }[]>, deniedPointers: string[]): unknown {
   const copy = structuredClone(body);
   for (const [f, list] of secretsOf) setAt(copy, f.pointer, (v) => redactRanges(v, list));
+  for (const pointer of deniedPointers) setAt(copy, pointer, () => placeholder('DENIED_PATH_CONTENT'));
   return copy;
 }

@@ -32,8 +32,84 @@ export interface GuardProcess {
   cleanup(): void;
 }
 
+/** Process groups started by these helpers; `killSpawned()` ends whatever is still running. */
+const live = new Set<ChildProcess>();
+
+function killGroup(proc: ChildProcess, signal: NodeJS.Signals = 'SIGKILL'): void {
+  if (proc.pid === undefined || proc.exitCode !== null || proc.signalCode !== null) {
+    // The leader is gone, but an agent it started may still run in its group.
+    if (proc.pid !== undefined) {
+      try {
+        process.kill(-proc.pid, signal);
+      } catch {
+        // No such group: everything has exited.
+      }
+    }
+    return;
+  }
+  try {
+    process.kill(-proc.pid, signal);
+  } catch {
+    proc.kill(signal);
+  }
+}
+
+// Last resort when a test file ends without its afterAll (the worker exits normally).
+process.once('exit', () => killSpawned());
+
+/** Kills every process group these helpers started (call from afterAll/afterEach). */
+export function killSpawned(): void {
+  for (const proc of live) killGroup(proc);
+  live.clear();
+}
+
+/** Spawns `node dist/cli/bin.js …` as the leader of its own process group, tracked for cleanup. */
+function spawnCli(args: string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: 'ignore' | 'pipe' }): ChildProcess {
+  const proc = spawn(NODE, [CLI, ...args], { cwd: options.cwd, env: options.env, stdio: [options.stdin ?? 'ignore', 'pipe', 'pipe'], detached: true });
+  // Kept until the test cleans up: grandchildren (an agent) may outlive the leader.
+  live.add(proc);
+  return proc;
+}
+
 export function tempDir(prefix = 'telltale-guard-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export interface CliResult {
+  status: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  timedOut: boolean;
+}
+
+/**
+ * Runs the CLI without blocking the test's event loop (a fake upstream in this process
+ * must keep answering), in its own process group; on timeout the whole group is killed.
+ */
+export function runCliAsync(args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<CliResult> {
+  requireBuild();
+  const proc = spawnCli(args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, stdin: 'pipe' });
+  // Agents such as Claude Code read a piped stdin to its end: give them an empty one.
+  proc.stdin!.end();
+  let stdout = '';
+  let stderr = '';
+  proc.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  proc.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolvePromise) => {
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killGroup(proc);
+    }, options.timeoutMs ?? 60_000);
+    proc.once('close', (status, signal) => {
+      clearTimeout(timer);
+      // Sweep anything the command left behind in its group.
+      killGroup(proc);
+      live.delete(proc);
+      resolvePromise({ status, signal, stdout, stderr, timedOut });
+    });
+  });
 }
 
 /** `config` is YAML; `{{DB}}` is replaced with the audit database path. */
@@ -43,13 +119,16 @@ export async function startGuardProcess(config: string, extraArgs: string[] = []
   const dbPath = join(dir, 'audit.db');
   const cfgPath = join(dir, 'telltale.yaml');
   writeFileSync(cfgPath, config.replaceAll('{{DB}}', dbPath));
-  const proc = spawn(NODE, [CLI, 'guard', '--config', cfgPath, '--listen', '127.0.0.1:0', ...extraArgs], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const proc = spawnCli(['guard', '--config', cfgPath, '--listen', '127.0.0.1:0', ...extraArgs], { cwd: dir, env: { ...process.env, ...env } });
   let out = '';
   let err = '';
   proc.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`guard did not start: ${err}`)), 15_000);
+    const timer = setTimeout(() => {
+      killGroup(proc);
+      reject(new Error(`guard did not start: ${err}`));
+    }, 15_000);
     const check = () => {
       const m = /"port":(\d+)/.exec(out);
       if (m) {
@@ -74,10 +153,15 @@ export async function startGuardProcess(config: string, extraArgs: string[] = []
     stderr: () => err,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
-      return exited;
+      // Bounded: a guard that does not stop in time is killed with its group.
+      const timer = setTimeout(() => killGroup(proc), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      live.delete(proc);
+      return code;
     },
     async kill(signal: NodeJS.Signals = 'SIGKILL') {
-      proc.kill(signal);
+      if (proc.exitCode === null && proc.signalCode === null) killGroup(proc, signal);
       await exited;
     },
     records() {
@@ -102,7 +186,10 @@ export function runCli(args: string[], options: { cwd?: string; env?: NodeJS.Pro
     // Agents such as Claude Code read a piped stdin to its end: give them an empty one.
     input: options.input ?? '',
     encoding: 'utf8',
-    timeout: options.timeoutMs ?? 60_000,
+    // Only for commands that need nothing from this process (config errors, audit):
+    // anything that talks to a fake upstream here must use runCliAsync.
+    timeout: options.timeoutMs ?? 30_000,
+    killSignal: 'SIGKILL',
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,247 @@
+#!/usr/bin/env node
+/**
+ * Benchmark: what the guard costs on the request path (DESIGN.md, issue 5), measured
+ * side by side in one run against a fake LLM API on 127.0.0.1:
+ *
+ *   direct   client → fake upstream
+ *   bare     client → a bare Node pass-through proxy → fake upstream (the baseline)
+ *   guard    client → `telltale guard` (default policy, SQLite audit log) → fake upstream
+ *
+ * Figures: latency p50/p99 at 1 client (added over direct), throughput at 32 clients
+ * (as % of bare), and SSE time to first byte (added over direct). Load comes from
+ * autocannon (per-request times read from its response events, at µs resolution);
+ * TTFB from a keep-alive client that times the first body byte of each stream.
+ * Bodies are ~100 KB Anthropic Messages requests shaped like a coding agent's (system
+ * prompt, tool definitions, a conversation with file contents); as with a real agent
+ * the history repeats and the last user message changes on every request.
+ *
+ *   npm run build && node bench/guard.bench.mjs [--quick]
+ *
+ * Prints a table and writes bench/results/guard.json. Targets: +<1 ms p50, +<5 ms p99,
+ * ≥70% of bare throughput, TTFB overhead <1 ms. Not a timed test; takes about 2 minutes, hard limit 3.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import { cpus, totalmem, platform, arch, tmpdir, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import autocannon from 'autocannon';
+import { agentRequest } from './guard-bodies.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+// telltale needs Node >= 22.13: run every server under the Node the package installs.
+const NODE = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
+const quick = process.argv.includes('--quick');
+const LATENCY_S = quick ? 3 : 5;
+const THROUGHPUT_S = quick ? 4 : 8;
+const TTFB_N = quick ? 100 : 200;
+const ROUNDS = 2;
+
+if (!existsSync(join(ROOT, 'dist/cli/bin.js'))) {
+  console.error('bench/guard.bench.mjs: dist/ is missing; run `npm run build` first');
+  process.exit(2);
+}
+
+// ---------------------------------------------------------------- processes
+const children = new Set();
+function cleanup() {
+  for (const c of children) {
+    try {
+      process.kill(-c.pid, 'SIGKILL');
+    } catch {
+      c.kill('SIGKILL');
+    }
+  }
+  children.clear();
+}
+process.on('exit', cleanup);
+for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
+// Hard bound: whatever happens, the benchmark ends.
+setTimeout(() => {
+  console.error('bench/guard.bench.mjs: time limit (3 min) reached, stopping');
+  process.exit(1);
+}, 180_000).unref();
+
+function start(args, env = {}) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
+    children.add(child);
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start: ${err}`)), 20_000);
+    child.stderr.on('data', (d) => (err += d));
+    child.stdout.on('data', (d) => {
+      out += d;
+      const m = /"port":(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ child, url: `http://127.0.0.1:${m[1]}` });
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited (${code}): ${err}`)));
+  });
+}
+
+// ---------------------------------------------------------------- request bodies
+const VARIANTS = 64;
+const bodies = Array.from({ length: VARIANTS }, (_, i) => agentRequest(i, false));
+const streamBodies = Array.from({ length: VARIANTS }, (_, i) => agentRequest(i, true));
+const bodyKb = Math.round(Buffer.byteLength(bodies[0]) / 1024);
+
+// ---------------------------------------------------------------- measurements
+const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01', 'user-agent': 'bench/1.0' };
+
+function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function load(url, connections, seconds) {
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const times = [];
+    const instance = autocannon(
+      {
+        url: `${url}/v1/messages`,
+        connections,
+        duration: seconds,
+        requests: [{ method: 'POST', headers: HEADERS, setupRequest: (req) => ({ ...req, body: bodies[n++ % VARIANTS] }) }],
+      },
+      (error, result) => (error ? reject(error) : resolve({ result, times })),
+    );
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      if (status === 200) times.push(responseTime);
+    });
+  });
+}
+
+async function latency(url) {
+  const { result, times } = await load(url, 1, LATENCY_S);
+  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors at 1 client`);
+  return times;
+}
+
+async function throughput(url) {
+  const { result } = await load(url, 32, THROUGHPUT_S);
+  if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors at 32 clients`);
+  return result.requests.average;
+}
+
+const ttfbAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+function ttfbOnce(url, body) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    let first = -1;
+    const req = http.request(`${url}/v1/messages`, { method: 'POST', headers: { ...HEADERS, 'content-length': Buffer.byteLength(body) }, agent: ttfbAgent }, (res) => {
+      res.on('data', () => {
+        if (first < 0) first = performance.now() - t0;
+      });
+      res.on('end', () => resolve(first));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+async function ttfb(url) {
+  const out = [];
+  for (let i = 0; i < TTFB_N; i++) out.push(await ttfbOnce(url, streamBodies[i % VARIANTS]));
+  return out;
+}
+
+// ---------------------------------------------------------------- run
+const cpu = cpus();
+const serverNode = execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim();
+const machine = `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, ${platform()}-${arch()}, servers on Node ${serverNode}, load generator on Node ${process.version}`;
+console.log(`machine: ${machine}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+console.log(`bodies: ${bodyKb} KB Anthropic Messages requests (${VARIANTS} variants); latency ${ROUNDS}×${LATENCY_S} s at 1 client, throughput ${ROUNDS}×${THROUGHPUT_S} s at 32 clients, ${ROUNDS}×${TTFB_N} SSE streams`);
+
+const dir = mkdtempSync(join(tmpdir(), 'telltale-bench-'));
+let exitCode = 0;
+try {
+  const upstream = await start(['bench/guard-servers.mjs', 'upstream']);
+  const bare = await start(['bench/guard-servers.mjs', 'bare', upstream.url]);
+  writeFileSync(join(dir, 'telltale.yaml'), `routes:\n  - prefix: /\n    upstream: ${upstream.url}\n    api: anthropic\naudit:\n  store: sqlite:${join(dir, 'audit.db')}\n`);
+  const guard = await start(['dist/cli/bin.js', 'guard', '--config', join(dir, 'telltale.yaml'), '--listen', '127.0.0.1:0', '--quiet']);
+  const targets = { direct: upstream.url, bare: bare.url, guard: guard.url };
+
+  // Warm up every path (JIT, keep-alive sockets, the guard's caches).
+  for (const url of Object.values(targets)) {
+    await load(url, 4, 1);
+    for (let i = 0; i < 30; i++) await ttfbOnce(url, streamBodies[i % VARIANTS]);
+  }
+
+  const lat = { direct: [], bare: [], guard: [] };
+  const rps = { direct: [], bare: [], guard: [] };
+  const first = { direct: [], bare: [], guard: [] };
+  // Rounds alternate the targets so a noisy neighbour hurts all of them alike.
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [name, url] of Object.entries(targets)) lat[name].push(...(await latency(url)));
+    for (const [name, url] of Object.entries(targets)) rps[name].push(await throughput(url));
+    for (const [name, url] of Object.entries(targets)) first[name].push(...(await ttfb(url)));
+  }
+
+  const summary = {};
+  for (const name of Object.keys(targets)) {
+    const l = lat[name].sort((a, b) => a - b);
+    const f = first[name].sort((a, b) => a - b);
+    summary[name] = {
+      requests: l.length,
+      p50Ms: percentile(l, 50),
+      p99Ms: percentile(l, 99),
+      rps: rps[name].reduce((a, b) => a + b, 0) / rps[name].length,
+      ttfbP50Ms: percentile(f, 50),
+      ttfbP99Ms: percentile(f, 99),
+    };
+  }
+  const d = summary.direct;
+  const b = summary.bare;
+  const g = summary.guard;
+  const figures = {
+    addedP50Ms: g.p50Ms - d.p50Ms,
+    addedP99Ms: g.p99Ms - d.p99Ms,
+    bareAddedP50Ms: b.p50Ms - d.p50Ms,
+    bareAddedP99Ms: b.p99Ms - d.p99Ms,
+    throughputVsBarePct: (100 * g.rps) / b.rps,
+    throughputVsDirectPct: (100 * g.rps) / d.rps,
+    ttfbOverheadMs: g.ttfbP50Ms - d.ttfbP50Ms,
+    bareTtfbOverheadMs: b.ttfbP50Ms - d.ttfbP50Ms,
+  };
+  const targetsMet = {
+    'added p50 < 1 ms': figures.addedP50Ms < 1,
+    'added p99 < 5 ms': figures.addedP99Ms < 5,
+    'throughput ≥ 70% of bare': figures.throughputVsBarePct >= 70,
+    'SSE TTFB overhead < 1 ms': figures.ttfbOverheadMs < 1,
+  };
+
+  const f2 = (x) => x.toFixed(2);
+  const rows = [
+    ['', 'p50 (1 client)', 'p99 (1 client)', 'req/s (32 clients)', 'SSE TTFB p50', 'SSE TTFB p99'],
+    ...Object.entries(summary).map(([name, s]) => [name, `${f2(s.p50Ms)} ms`, `${f2(s.p99Ms)} ms`, s.rps.toFixed(0), `${f2(s.ttfbP50Ms)} ms`, `${f2(s.ttfbP99Ms)} ms`]),
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  console.log('');
+  for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   '));
+  console.log('');
+  console.log(`guard vs direct: +${f2(figures.addedP50Ms)} ms p50, +${f2(figures.addedP99Ms)} ms p99 (bare proxy: +${f2(figures.bareAddedP50Ms)} / +${f2(figures.bareAddedP99Ms)} ms)`);
+  console.log(`guard throughput: ${figures.throughputVsBarePct.toFixed(0)}% of bare proxy, ${figures.throughputVsDirectPct.toFixed(0)}% of direct`);
+  console.log(`SSE first byte: +${f2(figures.ttfbOverheadMs)} ms over direct (bare proxy: +${f2(figures.bareTtfbOverheadMs)} ms)`);
+  for (const [t, ok] of Object.entries(targetsMet)) console.log(`  ${ok ? 'met   ' : 'MISSED'} ${t}`);
+
+  mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
+  writeFileSync(
+    join(ROOT, 'bench/results/guard.json'),
+    `${JSON.stringify({ benchmark: 'guard', date: new Date().toISOString(), machine, loadAverage: loadavg(), bodyBytes: Buffer.byteLength(bodies[0]), settings: { rounds: ROUNDS, latencySeconds: LATENCY_S, throughputSeconds: THROUGHPUT_S, ttfbStreams: TTFB_N }, results: summary, figures, targetsMet }, null, 2)}\n`,
+  );
+  console.log('written: bench/results/guard.json');
+} catch (error) {
+  console.error(`bench/guard.bench.mjs failed: ${error instanceof Error ? error.message : String(error)}`);
+  exitCode = 1;
+} finally {
+  cleanup();
+  rmSync(dir, { recursive: true, force: true });
+}
+process.exit(exitCode);
