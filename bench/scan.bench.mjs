@@ -93,7 +93,8 @@ try {
     const p = measure([NODE, parseFile, bundle]);
     samples.parse.push(JSON.parse(p.stdout).ms);
     samples.parseProcess.push(p.ms);
-    const s = measure([NODE, BIN, 'scan', target, '--format', 'json', '--output', join(work, 'out.json')]);
+    // Run the binary the way `npx telltale` does: through its shebang (which sets V8 flags), Node 22 first on PATH.
+    const s = measure([BIN, 'scan', target, '--format', 'json', '--output', join(work, 'out.json')], { PATH: `${dirname(NODE)}:${process.env.PATH}` });
     if (s.status !== 0 && s.status !== 1) throw new Error(`scan exited ${s.status}: ${s.stderr}`);
     samples.scan.push(s.ms);
     if (s.rssMb !== undefined) samples.rss.push(s.rssMb);

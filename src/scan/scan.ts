@@ -13,6 +13,11 @@ import type { ScanReport, ScannedFileSummary } from './types.js';
 
 export interface ScanOptions {
   onProgress?: (message: string) => void;
+  /**
+   * Drop each file's text once it is analysed (the package is consumed): a
+   * 100 MB package otherwise keeps every file's text alive to the end.
+   */
+  releaseText?: boolean;
 }
 
 /** Maps UTF-16 offsets in a segment's text to byte offsets in its binary (computed lazily per finding). */
@@ -72,6 +77,10 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
       if (sha256 !== undefined) byContent.set(sha256, { path: file.path, findings: found });
     }
     findings.push(...found);
+    if (options.releaseText) {
+      delete file.text;
+      delete file.segments;
+    }
     const summary: ScannedFileSummary = { path: file.path, kind: file.kind, size: file.size, findings: found.length, ms: Math.round(performance.now() - t0) };
     if (sha256 !== undefined) summary.sha256 = sha256;
     files.push(summary);
@@ -114,7 +123,7 @@ export async function scanTarget(target: string, options: ScanOptions = {}): Pro
   const started = performance.now();
   options.onProgress?.(`loading ${target}`);
   const pkg = await loadTarget(target);
-  const report = scanLoaded(pkg, options);
+  const report = scanLoaded(pkg, { releaseText: true, ...options });
   report.durationMs = Math.round(performance.now() - started);
   return report;
 }
