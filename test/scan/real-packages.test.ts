@@ -72,4 +72,24 @@ describe('real agent packages from the npm registry', () => {
     expect(r.findings.filter((f) => f.level === 'error')).toEqual([]);
     expect(r.findings.filter((f) => f.level === 'warning').length).toBeLessThanOrEqual(10);
   });
+
+  it('opencode-linux-x64@1.18.33 (a 177 MB Bun executable): its embedded JavaScript is scanned, offsets point into the binary', { timeout: 600_000 }, async (ctx) => {
+    const problem = await registryProblem();
+    if (problem) return ctx.skip(`skipped: ${problem}`);
+    const r = spawnSync(process.execPath, [BIN, 'scan', 'npm:opencode-linux-x64@1.18.33', '--format', 'json'], {
+      encoding: 'utf8',
+      timeout: 580_000,
+      maxBuffer: 1 << 28,
+      env: { ...process.env, TELLTALE_CACHE_DIR: CACHE },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { files: Array<{ path: string; kind: string; findings: number }>; findings: Array<JsonFinding & { location: { file: string; byteOffset?: number } }> };
+    const exe = report.files.find((f) => f.kind === 'executable');
+    expect(exe?.findings).toBeGreaterThan(100);
+    const inBinary = report.findings.filter((f) => f.location.file === exe!.path);
+    expect(inBinary.every((f) => typeof f.location.byteOffset === 'number')).toBe(true);
+    expect(report.findings.filter((f) => f.level === 'error')).toEqual([]);
+    // Endpoints inside the binary's JavaScript are found like in a bundle.
+    expect(inBinary.some((f) => f.ruleId === 'TT006')).toBe(true);
+  });
 });
