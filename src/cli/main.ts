@@ -4,14 +4,6 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isUserError } from './errors.js';
-import { registerScan } from './commands/scan.js';
-import { registerDiff } from './commands/diff.js';
-import { registerProbe } from './commands/probe.js';
-import { registerGuard } from './commands/guard.js';
-import { registerRun } from './commands/run.js';
-import { registerAudit } from './commands/audit.js';
-import { registerInspect } from './commands/inspect.js';
-import { registerUi } from './commands/ui.js';
 import { VERSION } from './version.js';
 
 export interface CliContext {
@@ -19,7 +11,25 @@ export interface CliContext {
   exitCode: number;
 }
 
-export function buildProgram(ctx: CliContext): Command {
+type Registrar = (program: Command, ctx: CliContext) => void;
+
+/**
+ * Command modules, loaded on demand: `telltale scan` should not pay for loading
+ * the proxy, SQLite and probe code (startup is part of the scan benchmark).
+ */
+const COMMANDS: ReadonlyArray<[string, () => Promise<Registrar>]> = [
+  ['scan', async () => (await import('./commands/scan.js')).registerScan],
+  ['diff', async () => (await import('./commands/diff.js')).registerDiff],
+  ['probe', async () => (await import('./commands/probe.js')).registerProbe],
+  ['guard', async () => (await import('./commands/guard.js')).registerGuard],
+  ['run', async () => (await import('./commands/run.js')).registerRun],
+  ['audit', async () => (await import('./commands/audit.js')).registerAudit],
+  ['inspect', async () => (await import('./commands/inspect.js')).registerInspect],
+  ['ui', async () => (await import('./commands/ui.js')).registerUi],
+];
+
+/** The command tree; with `only`, just that command is loaded (the help lists all when it is absent). */
+export async function buildProgram(ctx: CliContext, only?: string): Promise<Command> {
   const program = new Command('telltale')
     .description('Shows what an AI coding agent does with your environment and what it really sends, and stops what it must not send.')
     .version(VERSION)
@@ -27,21 +37,17 @@ export function buildProgram(ctx: CliContext): Command {
     .showHelpAfterError('(run telltale --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
-  registerScan(program, ctx);
-  registerDiff(program, ctx);
-  registerProbe(program, ctx);
-  registerGuard(program, ctx);
-  registerRun(program, ctx);
-  registerAudit(program, ctx);
-  registerInspect(program, ctx);
-  registerUi(program, ctx);
+  const chosen = COMMANDS.filter(([name]) => only === undefined || name === only);
+  for (const [, load] of chosen.length > 0 ? chosen : COMMANDS) (await load())(program, ctx);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const ctx: CliContext = { exitCode: 0 };
-  const program = buildProgram(ctx);
+  // The first word that is not an option names the command (`telltale --debug scan x`).
+  const first = argv.find((a) => !a.startsWith('-'));
+  const program = await buildProgram(ctx, first === 'help' ? undefined : first);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -65,7 +65,8 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
   const byContent = new Map<string, { path: string; findings: Finding[] }>();
   for (const file of pkg.files) {
     const t0 = performance.now();
-    const sha256 = file.text !== undefined ? createHash('sha256').update(file.text).digest('hex') : undefined;
+    // The loader hashes the bytes as it reads them; hash the text only for files made without it.
+    const sha256 = file.sha256 ?? (file.text !== undefined ? createHash('sha256').update(file.text).digest('hex') : undefined);
     const twin = sha256 !== undefined ? byContent.get(sha256) : undefined;
     let found: Finding[];
     if (twin) {
