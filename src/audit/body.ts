@@ -7,10 +7,13 @@
  */
 import { createHash } from 'node:crypto';
 import type { BodyOptions } from './store.js';
+import { readKey, scanItems, skipWs, valueEnd } from '../core/request-inspection/json-bytes.js';
+import { longestPrefix } from '../core/request-inspection/incremental.js';
 
 export interface Block {
   hash: string;
-  content: string;
+  /** The block's (capped) JSON; computed on demand: a block already stored is not decoded. */
+  content: () => string;
 }
 
 export interface SplitBody {
@@ -19,8 +22,8 @@ export interface SplitBody {
 }
 
 const BLOCK_KEYS = new Set(['messages', 'input', 'system', 'tools', 'contents', 'instructions']);
-/** Strings shorter than this are not worth a block of their own. */
-const MIN_BLOCK_CHARS = 512;
+/** Blocks shorter than this (bytes) are not worth a block of their own. */
+const MIN_BLOCK_BYTES = 512;
 
 function cap(value: unknown, max: number, depth = 0): unknown {
   if (typeof value === 'string') return value.length > max ? `${value.slice(0, max)}…[truncated ${value.length - max} chars]` : value;
@@ -33,53 +36,137 @@ function cap(value: unknown, max: number, depth = 0): unknown {
 
 function block(value: unknown, blocks: Block[]): unknown {
   const content = JSON.stringify(value);
-  if (content.length < MIN_BLOCK_CHARS) return value;
+  if (content.length < MIN_BLOCK_BYTES) return value;
   const hash = createHash('sha256').update(content).digest('hex');
-  blocks.push({ hash, content });
+  blocks.push({ hash, content: () => content });
   return { $block: hash };
 }
 
-export function splitBody(text: string, options: BodyOptions): SplitBody | null {
-  if (options.mode === 'none') return null;
-  return splitRaw(text, options) ?? splitParsed(text, options);
+/** A block value's byte range; `inArray`: an item of a BLOCK_KEYS array (else a whole value). */
+interface Range {
+  start: number;
+  end: number;
+  inArray: boolean;
+}
+
+interface SplitSnapshot {
+  raw: Buffer;
+  ranges: Range[];
+  ends: number[];
+  /** Hash of each range's content (null: too small to be a block). */
+  hashes: (string | null)[];
 }
 
 /**
- * The fast path: finds the blocks by scanning the JSON text (no parse, no stringify) and
- * hashes their original bytes. Agents send the same history in the same bytes every
- * turn, so the hash identifies a block already stored. Null when the text is not a JSON
- * object this scanner can follow (the parse path handles it).
+ * Splits bodies into skeleton and blocks. Keeps the last few bodies it split: a body
+ * whose leading bytes equal one of them up to the end of a block (an agent resending its
+ * history) reuses those blocks' hashes and is scanned and hashed only from there, so the
+ * cost of a body is proportional to what is new in it.
  */
-function splitRaw(text: string, options: BodyOptions): SplitBody | null {
-  const max = options.mode === 'full' ? Infinity : options.maxFieldChars;
-  let ranges: [number, number][];
-  try {
-    ranges = blockRanges(text);
-  } catch {
+export class BodySplitter {
+  private snaps: SplitSnapshot[] = [];
+
+  constructor(
+    private readonly options: BodyOptions,
+    private readonly maxBodies = 16,
+  ) {}
+
+  split(body: string | Uint8Array): SplitBody | null {
+    if (this.options.mode === 'none') return null;
+    const raw = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
+    return this.splitRaw(raw) ?? splitParsed(raw.toString('utf8'), this.options);
+  }
+
+  private find(raw: Buffer): { snap: SplitSnapshot; k: number } | null {
+    const candidates: { snap: SplitSnapshot; k: number; ends: number[] }[] = [];
+    for (const snap of this.snaps) {
+      const ends = snap.ends;
+      const k = longestPrefix(raw, snap.raw, ends, true);
+      if (k >= 0) candidates.push({ snap, k, ends });
+    }
+    candidates.sort((a, b) => b.ends[b.k]! - a.ends[a.k]!);
+    for (const c of candidates.slice(0, 8)) {
+      const end = c.ends[c.k]!;
+      if (raw.compare(c.snap.raw, 0, end, 0, end) === 0) return c;
+      const k = longestPrefix(raw, c.snap.raw, c.ends, false);
+      if (k >= 0) return { snap: c.snap, k };
+    }
     return null;
   }
-  const blocks: Block[] = [];
-  let skeleton = '';
-  let pos = 0;
-  for (const [start, end] of ranges) {
-    if (end - start < MIN_BLOCK_CHARS) continue;
-    let content = text.slice(start, end);
-    // Only a block longer than the cap can hold a string longer than the cap.
-    if (content.length > max) content = JSON.stringify(cap(JSON.parse(content), max));
-    const hash = createHash('sha256').update(content).digest('hex');
-    blocks.push({ hash, content });
-    skeleton += `${text.slice(pos, start)}{"$block":"${hash}"}`;
-    pos = end;
+
+  /**
+   * The fast path: finds the blocks by scanning the JSON bytes (no parse, no stringify)
+   * and hashes their original bytes. Agents send the same history in the same bytes every
+   * turn, so the hash identifies a block already stored. Null when the body is not a JSON
+   * object this scanner can follow (the parse path handles it).
+   */
+  private splitRaw(raw: Buffer): SplitBody | null {
+    const max = this.options.mode === 'full' ? Infinity : this.options.maxFieldChars;
+    const hit = this.find(raw);
+    const ranges: Range[] = hit ? hit.snap.ranges.slice(0, hit.k + 1) : [];
+    const hashes: (string | null)[] = hit ? hit.snap.hashes.slice(0, hit.k + 1) : [];
+    try {
+      const resume = hit ? hit.snap.ranges[hit.k]! : null;
+      const base = resume ? resume.end : 0;
+      const found: Range[] = [];
+      scanBlocks(raw.toString('latin1', base), resume ? { ...resume, start: 0, end: 0 } : null, found);
+      for (const r of found) ranges.push({ start: r.start + base, end: r.end + base, inArray: r.inArray });
+    } catch {
+      return null;
+    }
+    const blocks: Block[] = [];
+    let skeleton = '';
+    let pos = 0;
+    for (let i = 0; i < ranges.length; i++) {
+      const { start, end } = ranges[i]!;
+      let hash = hashes[i];
+      if (hash === undefined) {
+        hash = null;
+        if (end - start >= MIN_BLOCK_BYTES) {
+          // Only a block longer than the cap can hold a string longer than the cap.
+          let capped: string | undefined;
+          if (end - start > max) {
+            const text = raw.toString('utf8', start, end);
+            if (text.length > max) capped = JSON.stringify(cap(JSON.parse(text), max));
+          }
+          hash = createHash('sha256').update(capped ?? raw.subarray(start, end)).digest('hex');
+        }
+        hashes.push(hash);
+      }
+      if (hash === null) continue;
+      const h = hash;
+      const { start: s, end: e } = ranges[i]!;
+      blocks.push({
+        hash: h,
+        content: () => {
+          const text = raw.toString('utf8', s, e);
+          return text.length > max ? JSON.stringify(cap(JSON.parse(text), max)) : text;
+        },
+      });
+      skeleton += `${raw.toString('utf8', pos, start)}{"$block":"${h}"}`;
+      pos = end;
+    }
+    skeleton += raw.toString('utf8', pos);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(skeleton);
+    } catch {
+      return null;
+    }
+    if (ranges.length) {
+      // The newest state of that conversation replaces the old one (see IncrementalParser).
+      if (hit && hit.snap.ranges[hit.k]!.end * 2 >= hit.snap.ranges[hit.snap.ranges.length - 1]!.end) this.snaps.splice(this.snaps.indexOf(hit.snap), 1);
+      this.snaps.unshift({ raw, ranges, hashes, ends: ranges.map((r) => r.end) });
+      if (this.snaps.length > this.maxBodies) this.snaps.pop();
+    }
+    if (this.options.mode === 'redacted') parsed = cap(parsed, max);
+    return { skeleton: JSON.stringify(parsed), blocks };
   }
-  skeleton += text.slice(pos);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(skeleton);
-  } catch {
-    return null;
-  }
-  if (options.mode === 'redacted') parsed = cap(parsed, max);
-  return { skeleton: JSON.stringify(parsed), blocks };
+}
+
+/** One-off split (no reuse across bodies). */
+export function splitBody(body: string | Uint8Array, options: BodyOptions): SplitBody | null {
+  return new BodySplitter(options, 0).split(body);
 }
 
 function splitParsed(text: string, options: BodyOptions): SplitBody {
@@ -103,101 +190,41 @@ function splitParsed(text: string, options: BodyOptions): SplitBody {
   return { skeleton: JSON.stringify(parsed), blocks };
 }
 
-// ---- a minimal JSON scanner: value boundaries only, strings skipped with indexOf
-
-function ws(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c === 32 || c === 10 || c === 13 || c === 9) i++;
-    else return i;
+/**
+ * Block ranges of a top-level object: each item of a BLOCK_KEYS array, or the whole
+ * value. From the start, or resuming right after an already known range.
+ */
+function scanBlocks(b: string, resume: Range | null, out: Range[]): void {
+  const onItem = (start: number, end: number) => out.push({ start, end, inArray: true });
+  let i: number;
+  if (resume) {
+    i = resume.inArray ? scanItems(b, resume.end, false, onItem) : resume.end;
+  } else {
+    i = skipWs(b, 0);
+    if (b.charCodeAt(i) !== 0x7b) throw new Error('not an object');
+    i = skipWs(b, i + 1);
+    if (b.charCodeAt(i) === 0x7d) return;
+    i = scanMember(b, i, out, onItem);
   }
-}
-
-/** Index after the closing quote of the string that opens at `i`. */
-function stringEnd(text: string, i: number): number {
-  let j = i + 1;
   for (;;) {
-    const q = text.indexOf('"', j);
-    if (q < 0) throw new Error('unterminated string');
-    let backslashes = 0;
-    for (let k = q - 1; text.charCodeAt(k) === 92; k--) backslashes++;
-    if (backslashes % 2 === 0) return q + 1;
-    j = q + 1;
-  }
-}
-
-/** Index after the JSON value that starts at `i`. */
-function valueEnd(text: string, i: number): number {
-  const c = text.charCodeAt(i);
-  if (c === 34) return stringEnd(text, i);
-  if (c === 123 || c === 91) {
-    let depth = 0;
-    let j = i;
-    for (;;) {
-      const d = text.charCodeAt(j);
-      if (Number.isNaN(d)) throw new Error('unterminated container');
-      if (d === 34) {
-        j = stringEnd(text, j);
-        continue;
-      }
-      if (d === 123 || d === 91) depth++;
-      else if (d === 125 || d === 93) {
-        depth--;
-        if (depth === 0) return j + 1;
-      }
-      j++;
-    }
-  }
-  let j = i;
-  for (;;) {
-    const d = text.charCodeAt(j);
-    if (Number.isNaN(d) || d === 44 || d === 125 || d === 93 || d === 32 || d === 10 || d === 13 || d === 9) break;
-    j++;
-  }
-  if (j === i) throw new Error('empty value');
-  return j;
-}
-
-/** Ranges of the block values of a top-level object: each item of a BLOCK_KEYS array, or the whole value. */
-function blockRanges(text: string): [number, number][] {
-  const out: [number, number][] = [];
-  let i = ws(text, 0);
-  if (text.charCodeAt(i) !== 123) throw new Error('not an object');
-  i = ws(text, i + 1);
-  if (text.charCodeAt(i) === 125) return out;
-  for (;;) {
-    if (text.charCodeAt(i) !== 34) throw new Error('expected a key');
-    const keyEnd = stringEnd(text, i);
-    const key = JSON.parse(text.slice(i, keyEnd)) as string;
-    i = ws(text, keyEnd);
-    if (text.charCodeAt(i) !== 58) throw new Error('expected :');
-    i = ws(text, i + 1);
-    if (BLOCK_KEYS.has(key) && text.charCodeAt(i) === 91) {
-      i = ws(text, i + 1);
-      if (text.charCodeAt(i) === 93) i++;
-      else {
-        for (;;) {
-          const end = valueEnd(text, i);
-          out.push([i, end]);
-          i = ws(text, end);
-          const c = text.charCodeAt(i);
-          i++;
-          if (c === 93) break;
-          if (c !== 44) throw new Error('expected , or ]');
-          i = ws(text, i);
-        }
-      }
-    } else {
-      const end = valueEnd(text, i);
-      if (BLOCK_KEYS.has(key)) out.push([i, end]);
-      i = end;
-    }
-    i = ws(text, i);
-    const c = text.charCodeAt(i);
-    if (c === 125) return out;
+    i = skipWs(b, i);
+    const c = b.charCodeAt(i);
+    if (c === 0x7d) return;
     if (c !== 44) throw new Error('expected , or }');
-    i = ws(text, i + 1);
+    i = scanMember(b, skipWs(b, i + 1), out, onItem);
   }
+}
+
+/** One `"key": value` member at `i`; returns the index after the value. */
+function scanMember(b: string, i: number, out: Range[], onItem: (start: number, end: number) => void): number {
+  const { key, end: keyEnd } = readKey(b, i);
+  i = skipWs(b, keyEnd);
+  if (b.charCodeAt(i) !== 0x3a) throw new Error('expected :');
+  i = skipWs(b, i + 1);
+  if (BLOCK_KEYS.has(key) && b.charCodeAt(i) === 0x5b) return scanItems(b, i + 1, true, onItem);
+  const end = valueEnd(b, i);
+  if (BLOCK_KEYS.has(key)) out.push({ start: i, end, inArray: false });
+  return end;
 }
 
 /** Rebuilds a stored body from its skeleton and blocks (missing blocks stay as references). */

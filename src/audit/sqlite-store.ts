@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { joinBody, splitBody } from './body.js';
+import { BodySplitter, joinBody } from './body.js';
 import type { AuditRecord } from './record.js';
 import type { AuditFilter, AuditStore, BodyOptions, WriteOp } from './store.js';
 import { sqlite } from './sqlite.js';
@@ -83,11 +83,13 @@ export class SqliteAuditStore implements AuditStore {
   private readonly getBlock: StatementSync;
   /** Blocks this connection stored, with when: a block seen again is not rewritten (see write). */
   private readonly knownBlocks = new Map<string, number>();
+  private readonly splitter: BodySplitter;
 
   constructor(
     readonly path: string,
     private readonly options: SqliteStoreOptions,
   ) {
+    this.splitter = new BodySplitter(options.body);
     const { DatabaseSync } = sqlite();
     if (!options.readOnly && path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     // Readers open read-write too: after a crash, only a writable connection can recover the WAL index.
@@ -118,15 +120,16 @@ export class SqliteAuditStore implements AuditStore {
         if (op.op === 'begin') {
           const r = op.record;
           let body: string | null = null;
-          if (r.body !== null) {
-            const split = splitBody(r.body, this.options.body);
+          const source = op.bodyBytes ?? r.body;
+          if (source !== null) {
+            const split = this.splitter.split(source);
             if (split) {
               for (const b of split.blocks) {
                 // Agents resend the whole history every turn: rewriting each known block
                 // would put a page per block into the WAL. Refresh its time hourly, for retention.
                 const seen = this.knownBlocks.get(b.hash);
                 if (seen !== undefined && r.timeMs - seen < BLOCK_REFRESH_MS) continue;
-                this.upsertBlock.run(b.hash, b.content, r.timeMs);
+                this.upsertBlock.run(b.hash, b.content(), r.timeMs);
                 this.rememberBlock(b.hash, r.timeMs);
               }
               body = split.skeleton;

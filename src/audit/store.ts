@@ -4,7 +4,8 @@
  */
 import type { AuditRecord, BeginRecord, CompleteRecord } from './record.js';
 
-export type WriteOp = { op: 'begin'; record: BeginRecord } | { op: 'complete'; record: CompleteRecord };
+/** `bodyBytes`, when given, is the body to store as UTF-8 JSON (instead of `record.body`). */
+export type WriteOp = { op: 'begin'; record: BeginRecord; bodyBytes?: Uint8Array } | { op: 'complete'; record: CompleteRecord };
 
 export interface AuditFilter {
   /** Inclusive lower bound, ms since epoch. */

@@ -29,7 +29,6 @@ const store = new SqliteAuditStore(init.path, init.options);
 const queue: { seq: number; op: WriteOp }[] = [];
 // Fault injection for the durability test: a slow disk, so an early ack would show.
 const testDelayMs = Number(process.env.TELLTALE_TEST_AUDIT_DELAY_MS ?? 0);
-const utf8 = new TextDecoder();
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 let closing = false;
 
@@ -58,7 +57,8 @@ function drain(): void {
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'ops') {
     for (const m of msg.ops) {
-      if (m.bodyBytes && m.op.op === 'begin') m.op.record.body = utf8.decode(m.bodyBytes);
+      // The bytes go to the store as they are: it decodes only blocks it has not stored.
+      if (m.bodyBytes && m.op.op === 'begin') m.op.bodyBytes = m.bodyBytes;
       queue.push({ seq: m.seq, op: m.op });
     }
     // Each message is already a batch: commit it now, not a loop turn later.

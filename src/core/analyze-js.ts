@@ -15,7 +15,7 @@
 import type { Finding, RuleMeta } from './findings.js';
 import { classifyCodePoint } from './unicode/index.js';
 import { child, memberPath, shapeOf, walk, type AstNode } from './js/ast.js';
-import { outlineStatements, parseChosenStatements, parseJavaScript, parseStatementAt } from './js/parse.js';
+import { outlineStatements, parseChosenStatements, parseJavaScript, parseStatementAt, type StatementOutline } from './js/parse.js';
 import { JsSource, UNPARSED } from './js/source-file.js';
 import type { Collected, DetectorContext } from './detectors/context.js';
 import * as envSignal from './detectors/env-signal.js';
@@ -42,6 +42,8 @@ export interface AnalyzeOptions {
   fullWalkBelow?: number;
   /** For JavaScript extracted from a binary: maps a text offset to the byte offset in the binary. */
   byteOffsetOf?: (offset: number) => number;
+  /** An outline made earlier (outlineStatementsAsync), so the native parse can overlap other work. */
+  outline?: StatementOutline;
 }
 
 export interface AnalyzeResult {
@@ -160,7 +162,7 @@ interface Prepared {
  */
 function prepare(path: string, text: string, options: AnalyzeOptions): Prepared {
   const fullWalkBelow = options.fullWalkBelow ?? 1 << 20;
-  const outline = text.length > fullWalkBelow ? outlineStatements(path, text) : undefined;
+  const outline = text.length > fullWalkBelow ? (options.outline ?? outlineStatements(path, text)) : undefined;
   if (outline && outline.spans.length > 0) {
     const placeholders: AstNode[] = outline.spans.map(([start, end]) => ({ type: UNPARSED, start, end }));
     const program: AstNode = { type: 'Program', start: 0, end: text.length, body: [] };

@@ -21,6 +21,7 @@ import { egressPolicy, type EgressPolicy } from '../core/policy/egress.js';
 import { compileDenyPaths } from '../core/request-inspection/deny-paths.js';
 import { inspectRequest, type InspectionPolicy, type InspectionOutcome, type RequestFinding } from '../core/request-inspection/inspect.js';
 import { InspectionCache } from '../core/request-inspection/cache.js';
+import { IncrementalParser } from '../core/request-inspection/incremental.js';
 import { newRecordId, redactPath, redactPathSecrets, type BeginRecord, type Outcome } from '../audit/record.js';
 import type { AuditSink } from '../audit/writer.js';
 import { guardError, type GuardErrorKind } from './responses.js';
@@ -96,6 +97,7 @@ export class Guard {
   private readonly routes: ReturnType<typeof sortRoutes>;
   private readonly policy: InspectionPolicy;
   private readonly cache = new InspectionCache();
+  private readonly parser = new IncrementalParser();
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -277,27 +279,27 @@ export class Guard {
     // 2. Decode and parse; 3. inspect and decide.
     const endpoint = endpointOf(api, match.upstreamPath);
     let outcome: InspectionOutcome | null = null;
-    let bodyText: string | null = null;
+    let isText = false;
     if (raw.length > 0) {
       const isJson = endpoint !== 'other' || /json/i.test(String(req.headers['content-type'] ?? ''));
-      // isUtf8 (simdutf) then toString: a fatal TextDecoder is ~50x slower on 100 KB.
-      if (isUtf8(raw)) bodyText = raw.toString('utf8');
-      else if (isJson) return reject('bad-request', 'request body is not valid UTF-8; the guard does not forward content it cannot inspect', 'rejected');
-      if (bodyText !== null && isJson) {
-        let parsed: unknown;
-        try {
-          parsed = JSON.parse(bodyText);
-        } catch (error) {
-          const why = error instanceof Error ? error.message.split('\n')[0] : 'parse error';
-          return reject('bad-request', `request body is not valid JSON (${why}); the guard does not forward content it cannot inspect`, 'rejected');
+      if (isJson) {
+        // Only the bytes that differ from a body seen before are decoded and parsed
+        // (agents resend the history unchanged); the result equals a full JSON.parse.
+        const parsedBody = this.parser.parse(raw);
+        if (!parsedBody.ok) {
+          return parsedBody.reason === 'utf8'
+            ? reject('bad-request', 'request body is not valid UTF-8; the guard does not forward content it cannot inspect', 'rejected')
+            : reject('bad-request', `request body is not valid JSON (${parsedBody.message}); the guard does not forward content it cannot inspect`, 'rejected');
         }
+        isText = true;
+        const parsed = parsedBody.value;
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
           const p = parsed as Record<string, unknown>;
           if (typeof p.model === 'string') base.model = p.model.slice(0, 200);
           base.stream = p.stream === true;
         }
         outcome = await inspectRequest(endpoint, parsed, this.policy, this.cache);
-      }
+      } else isText = isUtf8(raw);
     }
     if (outcome) {
       base.findings = outcome.findings;
@@ -306,7 +308,7 @@ export class Guard {
     }
     // The body as sent goes to the writer thread as bytes (a copy transferred, not a
     // string serialised); a body with secrets goes as its redacted text.
-    const stored = storedBody(ctx.config.audit.bodies, bodyText, outcome);
+    const stored = storedBody(ctx.config.audit.bodies, isText, outcome);
     base.body = stored === RAW ? null : stored;
     if (stored === RAW) bodyBytes = raw;
 
@@ -437,8 +439,8 @@ export class Guard {
 const RAW = Symbol('raw body');
 
 /** What to store of the body: nothing, its redacted text, or (RAW) the bytes as received. */
-function storedBody(mode: 'none' | 'redacted' | 'full', text: string | null, outcome: InspectionOutcome | null): string | null | typeof RAW {
-  if (mode === 'none' || text === null) return null;
+function storedBody(mode: 'none' | 'redacted' | 'full', isText: boolean, outcome: InspectionOutcome | null): string | null | typeof RAW {
+  if (mode === 'none' || !isText) return null;
   if (outcome?.storageBody !== undefined) return JSON.stringify(outcome.storageBody);
   if (outcome === null) return null; // not JSON: unknown content, never stored
   return RAW;

@@ -64,6 +64,7 @@ export class Collector {
     }
     this.files.set(path, file);
     this.skippedList.push(...partial);
+    this.limits.onFile?.(file);
   }
 
   result(): { files: LoadedFile[]; skipped: SkippedFile[] } {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UsageError } from '../cli/errors.js';
 import type { LoadOptions } from './types.js';
 
-export type ResolvedLoadOptions = Required<LoadOptions>;
+export type ResolvedLoadOptions = Required<Omit<LoadOptions, 'onFile'>> & Pick<LoadOptions, 'onFile'>;
 
 const MiB = 1024 * 1024;
 
@@ -33,7 +33,10 @@ export function resolveLoadOptions(options: LoadOptions = {}): ResolvedLoadOptio
   const resolved: ResolvedLoadOptions = { ...DEFAULT_LOAD_OPTIONS, cacheDir: options.cacheDir ?? defaultCacheDir() };
   for (const [key, value] of Object.entries(options) as Array<[keyof LoadOptions, unknown]>) {
     if (value === undefined) continue;
-    if (key === 'cacheDir' || key === 'npmCommand') {
+    if (key === 'onFile') {
+      if (typeof value !== 'function') throw new UsageError('load option onFile must be a function');
+      resolved.onFile = value as LoadOptions['onFile'];
+    } else if (key === 'cacheDir' || key === 'npmCommand') {
       if (typeof value !== 'string' || value === '') throw new UsageError(`load option ${key} must be a non-empty string`);
       resolved[key] = value;
     } else {

@@ -109,4 +109,10 @@ export interface LoadOptions {
   npmCommand?: string;
   /** Time limit for one `npm pack` (ms). */
   npmTimeoutMs?: number;
+  /**
+   * Called with each file as soon as it is read, before the whole target is
+   * loaded: lets the scanner start parsing a big bundle while the rest of the
+   * archive (native binaries) is still being read.
+   */
+  onFile?: (file: LoadedFile) => void;
 }

@@ -6,10 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../core/findings.js';
 import { analyzeJavaScript, JS_RULES } from '../core/analyze-js.js';
+import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { loadTarget } from '../loading/load-target.js';
 import type { LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
 import { VERSION } from '../cli/version.js';
 import type { ScanReport, ScannedFileSummary } from './types.js';
+
+/** Files above this size are outlined as soon as they are read (see analyze-js.ts). */
+const EARLY_OUTLINE_CHARS = 1 << 20;
 
 export interface ScanOptions {
   onProgress?: (message: string) => void;
@@ -18,6 +22,8 @@ export interface ScanOptions {
    * 100 MB package otherwise keeps every file's text alive to the end.
    */
   releaseText?: boolean;
+  /** Outlines of big JavaScript files, made while the target was loading (by path). */
+  outlines?: ReadonlyMap<string, StatementOutline>;
 }
 
 /** Maps UTF-16 offsets in a segment's text to byte offsets in its binary (computed lazily per finding). */
@@ -25,12 +31,12 @@ function byteMapper(segment: TextSegment): (offset: number) => number {
   return (offset) => segment.byteOffset + Buffer.byteLength(segment.text.slice(0, offset), 'utf8');
 }
 
-function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[]): Finding[] {
+function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], outline?: StatementOutline): Finding[] {
   switch (file.kind) {
     case 'javascript':
     case 'typescript': {
       if (file.text === undefined) return [];
-      const result = analyzeJavaScript(file.path, file.text);
+      const result = analyzeJavaScript(file.path, file.text, outline ? { outline } : {});
       if (result.parseErrors.length > 0 && result.stats.statements === 0) {
         skipped.push({ path: file.path, reason: `not parseable as JavaScript: ${result.parseErrors[0]}` });
       } else if (result.parseErrors.length > 0) {
@@ -74,7 +80,7 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
       if (found.length > 0) notes.push(`${file.path} is identical to ${twin.path}; its findings are listed under both`);
     } else {
       if (file.size > 1 << 20) options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
-      found = analyzeFile(file, skipped, notes);
+      found = analyzeFile(file, skipped, notes, options.outlines?.get(file.path));
       if (sha256 !== undefined) byContent.set(sha256, { path: file.path, findings: found });
     }
     findings.push(...found);
@@ -123,8 +129,23 @@ function compareFindings(a: Finding, b: Finding): number {
 export async function scanTarget(target: string, options: ScanOptions = {}): Promise<ScanReport> {
   const started = performance.now();
   options.onProgress?.(`loading ${target}`);
-  const pkg = await loadTarget(target);
-  const report = scanLoaded(pkg, { releaseText: true, ...options });
+  // Big bundles are outlined by oxc on its own thread while the loader goes on reading the
+  // archive (native binaries come after the JavaScript in most packages).
+  const pending = new Map<string, { text: string; outline: Promise<StatementOutline | undefined> }>();
+  const onFile = (file: LoadedFile) => {
+    if (file.kind === 'javascript' && file.text !== undefined && file.text.length > EARLY_OUTLINE_CHARS) {
+      pending.set(file.path, { text: file.text, outline: outlineStatementsAsync(file.path, file.text).catch(() => undefined) });
+    }
+  };
+  const pkg = await loadTarget(target, { onFile });
+  const outlines = new Map<string, StatementOutline>();
+  for (const file of pkg.files) {
+    const early = pending.get(file.path);
+    // Only for the very text that was outlined (a later archive entry may replace a path).
+    const outline = early && early.text === file.text ? await early.outline : undefined;
+    if (outline) outlines.set(file.path, outline);
+  }
+  const report = scanLoaded(pkg, { releaseText: true, outlines, ...options });
   report.durationMs = Math.round(performance.now() - started);
   return report;
 }

@@ -1,0 +1,235 @@
+/**
+ * Incremental parsing of request bodies. Agents resend the whole conversation on every
+ * turn, in the same bytes: a request's body starts with the bytes of an earlier body up
+ * to the end of some history item (`messages`, `input`, `contents`), and only what
+ * follows is new. This parser keeps recent bodies (bytes, parsed history items and the
+ * byte offset where each item ends) and, when a new body's leading bytes equal one of
+ * them up to an item's end (a memcmp), parses only the rest and reuses the parsed items.
+ *
+ * The result is the value JSON.parse would return for the whole body: the reused prefix
+ * is byte-identical to a prefix JSON.parse accepted, and the rest is parsed by JSON.parse
+ * from the same grammar state (inside the history array, after an item, inside the
+ * top-level object). Anything this cannot follow exactly (escaped or duplicated keys,
+ * `__proto__`, a tail that is not valid from that state) falls back to a full parse, which
+ * also produces the error message for invalid JSON. Reused item objects are shared
+ * between results: callers must not mutate parsed values (inspection does not).
+ */
+import { isUtf8 } from 'node:buffer';
+import { randomBytes } from 'node:crypto';
+import { readKey, scanItems, skipWs, valueEnd } from './json-bytes.js';
+
+const HISTORY_KEYS = new Set(['messages', 'input', 'contents']);
+/** A value no body can contain: marks the start of the history array in the tail parse. */
+const SENTINEL = `\u0000telltale:${randomBytes(16).toString('hex')}`;
+const SENTINEL_JSON = JSON.stringify(SENTINEL);
+
+interface Snapshot {
+  raw: Buffer;
+  key: string;
+  /** Top-level entries before the history key, in order. */
+  before: [string, unknown][];
+  items: unknown[];
+  /** ends[i]: byte offset right after item i. */
+  ends: number[];
+}
+
+export type ParseResult =
+  | { ok: true; value: unknown; text: () => string; reusedBytes: number }
+  | { ok: false; reason: 'utf8' | 'json'; message: string };
+
+export interface IncrementalParserOptions {
+  /** Bodies kept (most recent first). */
+  maxBodies?: number;
+  /** Total bytes of bodies kept. */
+  maxBytes?: number;
+}
+
+/** Equal bytes in [from, to) of both buffers. */
+function same(a: Buffer, b: Buffer, from: number, to: number): boolean {
+  // Small windows in a loop: Buffer#compare's argument checks cost more than 64 bytes.
+  if (to - from <= 64) {
+    for (let i = from; i < to; i++) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  return a.compare(b, from, to, from, to) === 0;
+}
+
+/**
+ * The largest k such that `raw` equals `old` up to ends[k] (and goes on after it), or -1.
+ * With `probe`, only two small windows of item k are compared (its middle and its last
+ * bytes), plus the middle of the first item: an estimate that a full compare confirms.
+ */
+export function longestPrefix(raw: Buffer, old: Buffer, ends: readonly number[], probe: boolean): number {
+  if (ends.length === 0) return -1;
+  if (probe) {
+    const m = ends[0]! >> 1;
+    if (raw.length <= ends[0]! || !same(raw, old, Math.max(0, m - 16), m + 16)) return -1;
+  }
+  let lo = -1;
+  let hi = ends.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    const end = ends[mid]!;
+    let ok = raw.length > end;
+    if (ok && probe) {
+      const start = mid > 0 ? ends[mid - 1]! : 0;
+      const m = (start + end) >> 1;
+      ok = same(raw, old, Math.max(start, m - 16), Math.min(end, m + 16)) && same(raw, old, Math.max(start, end - 16), end);
+    } else if (ok) ok = same(raw, old, 0, end);
+    if (ok) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+export class IncrementalParser {
+  private snaps: Snapshot[] = [];
+  private bytes = 0;
+  private readonly maxBodies: number;
+  private readonly maxBytes: number;
+
+  constructor(options: IncrementalParserOptions = {}) {
+    this.maxBodies = options.maxBodies ?? 64;
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  }
+
+  /** Parses `raw` (a JSON body); `text()` decodes the whole body when a caller needs it. */
+  parse(raw: Buffer): ParseResult {
+    const hit = this.find(raw);
+    if (hit) {
+      const r = this.parseTail(raw, hit.snap, hit.item);
+      if (r) return r;
+    }
+    return this.parseFull(raw);
+  }
+
+  /**
+   * The snapshot and item index whose end is the longest prefix of `raw`. Each snapshot
+   * is probed by binary search on 16-byte windows before each item end (cheap); the
+   * best candidate is then confirmed by comparing everything before it (a memcmp).
+   */
+  private find(raw: Buffer): { snap: Snapshot; item: number } | null {
+    const candidates: { snap: Snapshot; item: number }[] = [];
+    for (const snap of this.snaps) {
+      const k = longestPrefix(raw, snap.raw, snap.ends, true);
+      if (k >= 0) candidates.push({ snap, item: k });
+    }
+    candidates.sort((a, b) => b.snap.ends[b.item]! - a.snap.ends[a.item]!);
+    for (const c of candidates.slice(0, 8)) {
+      const end = c.snap.ends[c.item]!;
+      if (same(raw, c.snap.raw, 0, end)) return c;
+      // A probe was fooled (equal windows, earlier difference): search with full compares.
+      const k = longestPrefix(raw, c.snap.raw, c.snap.ends, false);
+      if (k >= 0) return { snap: c.snap, item: k };
+    }
+    return null;
+  }
+
+  private parseTail(raw: Buffer, snap: Snapshot, item: number): ParseResult | null {
+    const cut = snap.ends[item]!;
+    const tail = raw.subarray(cut);
+    if (!isUtf8(tail)) return null; // the full path reports it
+    const tailText = tail.toString('utf8');
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(`{"${snap.key}":[${SENTINEL_JSON}${tailText}`) as Record<string, unknown>;
+    } catch {
+      return null;
+    }
+    const arr = parsed[snap.key];
+    if (!Array.isArray(arr) || arr[0] !== SENTINEL) return null;
+    const merged: Record<string, unknown> = {};
+    for (const [k, v] of snap.before) merged[k] = v;
+    const items = snap.items.slice(0, item + 1);
+    for (let i = 1; i < arr.length; i++) items.push(arr[i]);
+    merged[snap.key] = items;
+    for (const k of Object.keys(parsed)) {
+      if (k === '__proto__') return null;
+      if (k !== snap.key) merged[k] = parsed[k];
+    }
+    // The new items' ends, for the next turn.
+    const ends = snap.ends.slice(0, item + 1);
+    try {
+      scanItems(raw.toString('latin1', cut), 0, false, (_s, e) => ends.push(cut + e));
+    } catch {
+      return null;
+    }
+    // The bytes before the history key are the snapshot's: so are their values (a
+    // duplicate key in this tail overrides them in this body only).
+    // The new body is the newest state of that conversation: it replaces the old one
+    // (unless it shares only a small part of it, e.g. another conversation with the same
+    // opening), which keeps one body per conversation and the search short.
+    if (ends.length === items.length) this.remember({ raw, key: snap.key, before: snap.before, items, ends }, cut * 2 >= snap.ends[snap.ends.length - 1]! ? snap : undefined);
+    let text: string | undefined;
+    return { ok: true, value: merged, text: () => (text ??= raw.toString('utf8')), reusedBytes: cut };
+  }
+
+  private parseFull(raw: Buffer): ParseResult {
+    if (!isUtf8(raw)) return { ok: false, reason: 'utf8', message: 'request body is not valid UTF-8' };
+    const text = raw.toString('utf8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (error) {
+      return { ok: false, reason: 'json', message: error instanceof Error ? error.message.split('\n')[0]! : 'parse error' };
+    }
+    if (value && typeof value === 'object' && !Array.isArray(value)) this.snapshotFull(raw, value as Record<string, unknown>);
+    return { ok: true, value, text: () => text, reusedBytes: 0 };
+  }
+
+  /** Finds the history array's item ends in a body parsed whole. */
+  private snapshotFull(body: Buffer, value: Record<string, unknown>): void {
+    const raw = body.toString('latin1');
+    try {
+      let i = skipWs(raw, 0);
+      if (raw.charCodeAt(i) !== 0x7b) return;
+      i = skipWs(raw, i + 1);
+      // Every top-level key once (a duplicate would make the parsed values differ from
+      // what the bytes before it say), and no __proto__.
+      const seen = new Set<string>();
+      let found: { key: string; ends: number[] } | undefined;
+      while (raw.charCodeAt(i) !== 0x7d) {
+        const { key, end } = readKey(raw, i);
+        if (seen.has(key) || key === '__proto__') return;
+        seen.add(key);
+        i = skipWs(raw, end);
+        if (raw.charCodeAt(i) !== 0x3a) return;
+        i = skipWs(raw, i + 1);
+        if (!found && HISTORY_KEYS.has(key) && raw.charCodeAt(i) === 0x5b) {
+          const ends: number[] = [];
+          i = scanItems(raw, i + 1, true, (_s, e) => ends.push(e));
+          found = { key, ends };
+        } else i = valueEnd(raw, i);
+        i = skipWs(raw, i);
+        if (raw.charCodeAt(i) === 44) i = skipWs(raw, i + 1);
+        else if (raw.charCodeAt(i) !== 0x7d) return;
+      }
+      if (!found) return;
+      const items = value[found.key];
+      if (!Array.isArray(items) || items.length === 0 || found.ends.length !== items.length) return;
+      const before: [string, unknown][] = [];
+      for (const k of Object.keys(value)) {
+        if (k === found.key) break;
+        before.push([k, value[k]]);
+      }
+      this.remember({ raw: body, key: found.key, before, items, ends: found.ends });
+    } catch {
+      // Not a body this scanner follows: no snapshot, every request parsed whole.
+    }
+  }
+
+  private remember(snap: Snapshot, replaces?: Snapshot): void {
+    if (snap.ends.length === 0) return;
+    if (replaces) {
+      const i = this.snaps.indexOf(replaces);
+      if (i >= 0) {
+        this.snaps.splice(i, 1);
+        this.bytes -= replaces.raw.length;
+      }
+    }
+    if (snap.raw.length > this.maxBytes / 4) return;
+    this.snaps.unshift(snap);
+    this.bytes += snap.raw.length;
+    while (this.snaps.length > this.maxBodies || this.bytes > this.maxBytes) this.bytes -= this.snaps.pop()!.raw.length;
+  }
+}
