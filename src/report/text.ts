@@ -410,8 +410,12 @@ function skippedSection(report: ScanReport, ctx: Context): string[] {
     return out;
   }
   // Many skipped files usually share a few reasons (images, fonts): one line per reason.
+  // Reasons that differ only in a size ("16 KiB of compressed data…") share a line too.
   const byReason = new Map<string, string[]>();
-  for (const s of skipped) byReason.set(s.reason, [...(byReason.get(s.reason) ?? []), s.path]);
+  for (const s of skipped) {
+    const reason = s.reason.replace(/\b\d+(?:\.\d+)? (?:KiB|MiB|bytes)\b/, 'some');
+    byReason.set(reason, [...(byReason.get(reason) ?? []), s.path]);
+  }
   for (const [reason, paths] of [...byReason].sort((a, b) => b[1].length - a[1].length || compareStrings(a[0], b[0]))) {
     const head = `  ${visible(reason, style, false)} (${paths.length}): `;
     const room = ctx.width - cellsWidth(toCells(`  ${reason} (${paths.length}): `, false));
