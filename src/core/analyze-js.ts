@@ -44,6 +44,8 @@ export interface AnalyzeOptions {
   byteOffsetOf?: (offset: number) => number;
   /** An outline made earlier (outlineStatementsAsync), so the native parse can overlap other work. */
   outline?: StatementOutline;
+  /** Anchor offsets found earlier (findAnchors), for the same reason. */
+  anchors?: readonly number[];
 }
 
 export interface AnalyzeResult {
@@ -79,8 +81,28 @@ const ANCHORS: Array<[RegExp, ((m: RegExpExecArray) => boolean)?]> = [
   [/["'`][A-Z][a-z]+\/[A-Z][A-Za-z_]+["'`]|["'`][a-z]{2,3}[-_][A-Z]{2}["'`]/g],
 ];
 
-export function selectStatements(source: JsSource): Set<number> {
+/**
+ * Offsets of every confirmed anchor, from the text alone: the scanner computes
+ * them while oxc is still outlining the file on its own thread.
+ */
+export function findAnchors(text: string): number[] {
+  const found: number[] = [];
+  for (const [re, confirm] of ANCHORS) {
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) if (!confirm || confirm(m)) found.push(m.index);
+  }
+  return found;
+}
+
+export function selectStatements(source: JsSource, anchors?: readonly number[]): Set<number> {
   const selected = new Set<number>();
+  if (anchors) {
+    for (const at of anchors) {
+      const index = source.statementIndexAt(at);
+      if (index >= 0) selected.add(index);
+    }
+    return selected;
+  }
   const { text } = source;
   for (const [re, confirm] of ANCHORS) {
     re.lastIndex = 0;
@@ -168,7 +190,7 @@ function prepare(path: string, text: string, options: AnalyzeOptions): Prepared 
     const program: AstNode = { type: 'Program', start: 0, end: text.length, body: [] };
     const loader = { declarations: outline.declarations, parse: (i: number) => parseStatementAt(path, text, outline, i) };
     const source = new JsSource(path, text, program, placeholders, loader);
-    const chosen = [...selectStatements(source)].sort((a, b) => a - b);
+    const chosen = [...selectStatements(source, options.anchors)].sort((a, b) => a - b);
     const nodes = parseChosenStatements(path, text, outline, chosen);
     if (nodes) {
       chosen.forEach((i, k) => (placeholders[i] = nodes[k]!));

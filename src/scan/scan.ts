@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../core/findings.js';
-import { analyzeJavaScript, JS_RULES } from '../core/analyze-js.js';
+import { analyzeJavaScript, findAnchors, JS_RULES } from '../core/analyze-js.js';
 import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { loadTarget } from '../loading/load-target.js';
 import type { LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
@@ -23,7 +23,7 @@ export interface ScanOptions {
    */
   releaseText?: boolean;
   /** Outlines of big JavaScript files, made while the target was loading (by path). */
-  outlines?: ReadonlyMap<string, StatementOutline>;
+  outlines?: ReadonlyMap<string, { outline: StatementOutline; anchors?: number[] }>;
 }
 
 /** Maps UTF-16 offsets in a segment's text to byte offsets in its binary (computed lazily per finding). */
@@ -31,12 +31,12 @@ function byteMapper(segment: TextSegment): (offset: number) => number {
   return (offset) => segment.byteOffset + Buffer.byteLength(segment.text.slice(0, offset), 'utf8');
 }
 
-function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], outline?: StatementOutline): Finding[] {
+function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], early?: { outline: StatementOutline; anchors?: number[] }): Finding[] {
   switch (file.kind) {
     case 'javascript':
     case 'typescript': {
       if (file.text === undefined) return [];
-      const result = analyzeJavaScript(file.path, file.text, outline ? { outline } : {});
+      const result = analyzeJavaScript(file.path, file.text, early ?? {});
       if (result.parseErrors.length > 0 && result.stats.statements === 0) {
         skipped.push({ path: file.path, reason: `not parseable as JavaScript: ${result.parseErrors[0]}` });
       } else if (result.parseErrors.length > 0) {
@@ -138,12 +138,15 @@ export async function scanTarget(target: string, options: ScanOptions = {}): Pro
     }
   };
   const pkg = await loadTarget(target, { onFile });
-  const outlines = new Map<string, StatementOutline>();
+  const outlines = new Map<string, { outline: StatementOutline; anchors: number[] }>();
   for (const file of pkg.files) {
     const early = pending.get(file.path);
     // Only for the very text that was outlined (a later archive entry may replace a path).
-    const outline = early && early.text === file.text ? await early.outline : undefined;
-    if (outline) outlines.set(file.path, outline);
+    if (!early || early.text !== file.text) continue;
+    // The anchors need only the text: find them while oxc is still outlining.
+    const anchors = findAnchors(early.text);
+    const outline = await early.outline;
+    if (outline) outlines.set(file.path, { outline, anchors });
   }
   const report = scanLoaded(pkg, { releaseText: true, outlines, ...options });
   report.durationMs = Math.round(performance.now() - started);
