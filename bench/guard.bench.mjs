@@ -28,7 +28,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
-import { agentRequest } from './guard-bodies.mjs';
+import { agentRequest, SESSIONS } from './guard-bodies.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 // telltale needs Node >= 22.13: run every server under the Node the package installs.
@@ -85,10 +85,10 @@ function start(args, env = {}) {
 }
 
 // ---------------------------------------------------------------- request bodies
-const VARIANTS = 64;
-const bodies = Array.from({ length: VARIANTS }, (_, i) => agentRequest(i, false));
-const streamBodies = Array.from({ length: VARIANTS }, (_, i) => agentRequest(i, true));
-const bodyKb = Math.round(Buffer.byteLength(bodies[0]) / 1024);
+// Every request of the run is unique (a running number): see bench/guard-bodies.mjs.
+let requestNo = 0;
+const nextBody = (stream) => agentRequest(requestNo++, stream);
+const bodyKb = Math.round(Buffer.byteLength(agentRequest(0, false)) / 1024);
 
 // ---------------------------------------------------------------- measurements
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-bench', 'anthropic-version': '2023-06-01', 'user-agent': 'bench/1.0' };
@@ -100,14 +100,13 @@ function percentile(sorted, p) {
 
 function load(url, connections, seconds) {
   return new Promise((resolve, reject) => {
-    let n = 0;
     const times = [];
     const instance = autocannon(
       {
         url: `${url}/v1/messages`,
         connections,
         duration: seconds,
-        requests: [{ method: 'POST', headers: HEADERS, setupRequest: (req) => ({ ...req, body: bodies[n++ % VARIANTS] }) }],
+        requests: [{ method: 'POST', headers: HEADERS, setupRequest: (req) => ({ ...req, body: nextBody(false) }) }],
       },
       (error, result) => (error ? reject(error) : resolve({ result, times })),
     );
@@ -148,7 +147,7 @@ function ttfbOnce(url, body) {
 
 async function ttfb(url) {
   const out = [];
-  for (let i = 0; i < TTFB_N; i++) out.push(await ttfbOnce(url, streamBodies[i % VARIANTS]));
+  for (let i = 0; i < TTFB_N; i++) out.push(await ttfbOnce(url, nextBody(true)));
   return out;
 }
 
@@ -157,7 +156,7 @@ const cpu = cpus();
 const serverNode = execFileSync(NODE, ['--version'], { encoding: 'utf8' }).trim();
 const machine = `${cpu[0]?.model ?? 'unknown CPU'} × ${cpu.length}, ${(totalmem() / 2 ** 30).toFixed(1)} GB RAM, ${platform()}-${arch()}, servers on Node ${serverNode}, load generator on Node ${process.version}`;
 console.log(`machine: ${machine}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-console.log(`bodies: ${bodyKb} KB Anthropic Messages requests (${VARIANTS} variants); latency ${ROUNDS}×${LATENCY_S} s at 1 client, throughput ${ROUNDS}×${THROUGHPUT_S} s at 32 clients, ${ROUNDS}×${TTFB_N} SSE streams`);
+console.log(`bodies: ${bodyKb} KB Anthropic Messages requests (${SESSIONS} sessions, every request unique, ~5% new); latency ${ROUNDS}×${LATENCY_S} s at 1 client, throughput ${ROUNDS}×${THROUGHPUT_S} s at 32 clients, ${ROUNDS}×${TTFB_N} SSE streams`);
 
 const dir = mkdtempSync(join(tmpdir(), 'telltale-bench-'));
 let exitCode = 0;
@@ -171,7 +170,7 @@ try {
   // Warm up every path (JIT, keep-alive sockets, the guard's caches).
   for (const url of Object.values(targets)) {
     await load(url, 4, 1);
-    for (let i = 0; i < 30; i++) await ttfbOnce(url, streamBodies[i % VARIANTS]);
+    for (let i = 0; i < 30; i++) await ttfbOnce(url, nextBody(true));
   }
 
   const lat = { direct: [], bare: [], guard: [] };
@@ -234,7 +233,7 @@ try {
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(
     join(ROOT, 'bench/results/guard.json'),
-    `${JSON.stringify({ benchmark: 'guard', date: new Date().toISOString(), machine, loadAverage: loadavg(), bodyBytes: Buffer.byteLength(bodies[0]), settings: { rounds: ROUNDS, latencySeconds: LATENCY_S, throughputSeconds: THROUGHPUT_S, ttfbStreams: TTFB_N }, results: summary, figures, targetsMet }, null, 2)}\n`,
+    `${JSON.stringify({ benchmark: 'guard', date: new Date().toISOString(), machine, loadAverage: loadavg(), bodyBytes: Buffer.byteLength(agentRequest(0, false)), bodies: `${SESSIONS} sessions, every request unique (history resent unchanged + ~5 KB new round trip)`, settings: { rounds: ROUNDS, latencySeconds: LATENCY_S, throughputSeconds: THROUGHPUT_S, ttfbStreams: TTFB_N }, results: summary, figures, targetsMet }, null, 2)}\n`,
   );
   console.log('written: bench/results/guard.json');
 } catch (error) {

@@ -13,7 +13,7 @@ export interface AuditSink {
    * Queues an operation; the promise resolves when it is committed (or the store failed).
    * `bodyBytes`, when given, is the stored body as UTF-8 (instead of `record.body`).
    */
-  begin(record: BeginRecord, bodyBytes?: Uint8Array): Promise<void>;
+  begin(record: BeginRecord, bodyBytes?: Uint8Array, options?: { defer?: boolean }): Promise<void>;
   complete(record: CompleteRecord): Promise<void>;
   close(): Promise<void>;
   /** Write failures so far (reported on stderr once each). */
@@ -34,6 +34,9 @@ export class NullSink implements AuditSink {
   }
 }
 
+/** How long a request record may wait for its final record before it is sent alone. */
+const DEFER_MS = 2;
+
 export class WorkerSink implements AuditSink {
   private readonly worker: Worker;
   private seq = 0;
@@ -43,6 +46,7 @@ export class WorkerSink implements AuditSink {
   private batch: OpMessage[] = [];
   private transfers: ArrayBuffer[] = [];
   private flushScheduled = false;
+  private deferTimer: NodeJS.Timeout | undefined;
   failures = 0;
 
   private constructor(init: WorkerInit, private readonly onError: (message: string) => void) {
@@ -91,10 +95,14 @@ export class WorkerSink implements AuditSink {
    * Operations go to the writer thread in one message per event-loop turn: under load a
    * postMessage per operation costs more than the operation.
    */
-  private post(op: OpMessage, transfer?: ArrayBuffer): Promise<void> {
+  private post(op: OpMessage, transfer?: ArrayBuffer, defer = false): Promise<void> {
     this.batch.push(op);
     if (transfer) this.transfers.push(transfer);
-    if (!this.flushScheduled) {
+    if (defer) {
+      // A request record may wait a moment: it usually leaves with its final record, in
+      // one message and one commit (a fast response costs one writer round trip, not two).
+      this.deferTimer ??= setTimeout(() => this.flush(), DEFER_MS);
+    } else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
@@ -103,6 +111,10 @@ export class WorkerSink implements AuditSink {
 
   private flush(): void {
     this.flushScheduled = false;
+    if (this.deferTimer) {
+      clearTimeout(this.deferTimer);
+      this.deferTimer = undefined;
+    }
     if (this.batch.length === 0) return;
     const ops = this.batch;
     const transfers = this.transfers;
@@ -111,13 +123,14 @@ export class WorkerSink implements AuditSink {
     this.worker.postMessage({ type: 'ops', ops } satisfies ToWorker, transfers);
   }
 
-  begin(record: BeginRecord, bodyBytes?: Uint8Array): Promise<void> {
+  begin(record: BeginRecord, bodyBytes?: Uint8Array, options?: { defer?: boolean }): Promise<void> {
     if (this.closed) return Promise.resolve();
-    if (!bodyBytes) return this.post({ seq: ++this.seq, op: { op: 'begin', record } });
+    const defer = options?.defer === true;
+    if (!bodyBytes) return this.post({ seq: ++this.seq, op: { op: 'begin', record } }, undefined, defer);
     // A private copy moves to the writer thread without serialisation; the caller's
     // buffer may still be on its way to the upstream.
     const copy = new Uint8Array(bodyBytes);
-    return this.post({ seq: ++this.seq, op: { op: 'begin', record }, bodyBytes: copy }, copy.buffer as ArrayBuffer);
+    return this.post({ seq: ++this.seq, op: { op: 'begin', record }, bodyBytes: copy }, copy.buffer as ArrayBuffer, defer);
   }
 
   complete(record: CompleteRecord): Promise<void> {

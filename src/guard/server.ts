@@ -325,7 +325,7 @@ export class Guard {
     base.overheadMs = ms(t0);
     // Queued, not awaited: the commit runs on the writer thread while the upstream works;
     // the response's end waits for the `complete` commit, which is ordered after it.
-    void ctx.sink.begin(base, bodyBytes);
+    void ctx.sink.begin(base, bodyBytes, { defer: true });
     await this.forward(req, res, match, headers, payload, base, t0, api);
   }
 

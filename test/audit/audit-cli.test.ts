@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
+import { startGuardWithUpstream, stopGuardWithUpstream } from '../guard/helpers/lifecycle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from '../guard/helpers/fake-upstream.js';
-import { type GuardProcess, killSpawned, routesYaml, runCliAsync, startGuardProcess } from '../guard/helpers/guard-process.js';
+import type { FakeUpstream } from '../guard/helpers/fake-upstream.js';
+import { type GuardProcess, runCliAsync } from '../guard/helpers/guard-process.js';
 import { request } from '../guard/helpers/http.js';
 
 const CANARIES = {
@@ -32,9 +33,8 @@ async function cli(...args: string[]) {
 
 beforeAll(async () => {
   startedAt = Date.now();
-  up = await startFakeUpstream();
   // audit.bodies is the default: redacted.
-  guard = await startGuardProcess(routesYaml(up.url, 'inspect:\n  hiddenChannels: neutralize\n  secrets: redact\n'));
+  ({ up, guard } = await startGuardWithUpstream('inspect:\n  hiddenChannels: neutralize\n  secrets: redact\n'));
   const anthropic = { 'content-type': 'application/json', 'user-agent': CLAUDE_UA, 'x-api-key': CANARIES.anthropic };
   const send = async (name: string, path: string, body: string, headers: Record<string, string> = anthropic) => {
     const r = await request(guard.url, { path, headers, body });
@@ -72,15 +72,7 @@ beforeAll(async () => {
   await guard.stop();
 }, 60_000);
 
-afterAll(async () => {
-  try {
-    await guard?.stop();
-  } finally {
-    killSpawned();
-    guard?.cleanup();
-    await up?.close();
-  }
-});
+afterAll(() => stopGuardWithUpstream({ up, guard }));
 
 describe('audit list', () => {
   it('lists every record, newest first, one line each', async () => {

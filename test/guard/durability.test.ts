@@ -4,30 +4,24 @@
  * be in the audit log as completed.
  */
 import http from 'node:http';
+import { startGuardWithUpstream, stopGuardWithUpstream } from './helpers/lifecycle.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
-import { type GuardProcess, killSpawned, routesYaml, startGuardProcess } from './helpers/guard-process.js';
+import type { FakeUpstream } from './helpers/fake-upstream.js';
+import type { GuardProcess } from './helpers/guard-process.js';
 
 let up: FakeUpstream;
 let guard: GuardProcess;
 
 beforeAll(async () => {
-  up = await startFakeUpstream();
-  up.eventGapMs = 1;
   // Each audit commit takes 15 ms (a slow disk): a response that ended before its
   // commit would be lost by the kill, so the test fails if the ordering is broken.
-  guard = await startGuardProcess(routesYaml(up.url), ['--quiet'], { TELLTALE_TEST_AUDIT_DELAY_MS: '15' });
+  ({ up, guard } = await startGuardWithUpstream((u) => {
+    u.eventGapMs = 1;
+    return '';
+  }, ['--quiet'], { TELLTALE_TEST_AUDIT_DELAY_MS: '15' }));
 });
 
-afterAll(async () => {
-  try {
-    await guard?.stop();
-  } finally {
-    killSpawned();
-    guard?.cleanup();
-    await up?.close();
-  }
-});
+afterAll(() => stopGuardWithUpstream({ up, guard }));
 
 interface Outcome {
   id: string | undefined;

@@ -8,9 +8,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { join } from 'node:path';
+import { startGuardWithUpstream, stopGuardWithUpstream } from './helpers/lifecycle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
-import { eventually, type GuardProcess, killSpawned, routesYaml, runCli, startGuardProcess, tempDir } from './helpers/guard-process.js';
+import type { FakeUpstream } from './helpers/fake-upstream.js';
+import { eventually, type GuardProcess, routesYaml, runCli, startGuardProcess, tempDir } from './helpers/guard-process.js';
 import { request } from './helpers/http.js';
 
 const HEADERS = { 'content-type': 'application/json', 'x-api-key': 'k' };
@@ -20,23 +21,14 @@ let up: FakeUpstream;
 let guard: GuardProcess;
 
 beforeAll(async () => {
-  up = await startFakeUpstream();
-  guard = await startGuardProcess(routesYaml(up.url, `
+  ({ up, guard } = await startGuardWithUpstream(`
 limits:
   maxBodyBytes: 65536
   upstreamTimeoutMs: 700
 `));
 });
 
-afterAll(async () => {
-  try {
-    await guard?.stop();
-  } finally {
-    killSpawned();
-    guard?.cleanup();
-    await up?.close();
-  }
-});
+afterAll(() => stopGuardWithUpstream({ up, guard }));
 
 function recordOf(id: string | string[] | undefined) {
   return guard.records().find((r) => r.id === id);

@@ -5,9 +5,10 @@
  */
 import http from 'node:http';
 import net from 'node:net';
+import { startGuardWithUpstream, stopGuardWithUpstream } from './helpers/lifecycle.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
-import { eventually, type GuardProcess, killSpawned, routesYaml, startGuardProcess } from './helpers/guard-process.js';
+import type { FakeUpstream } from './helpers/fake-upstream.js';
+import { eventually, type GuardProcess } from './helpers/guard-process.js';
 import { request, type Reply } from './helpers/http.js';
 
 const JSON_HEADERS = { 'content-type': 'application/json', 'x-api-key': 'sk-test-not-a-real-key', 'anthropic-version': '2023-06-01' };
@@ -16,12 +17,11 @@ let up: FakeUpstream;
 let guard: GuardProcess;
 
 beforeAll(async () => {
-  up = await startFakeUpstream();
   const echo = net.createServer((s) => s.pipe(s));
   await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
   const echoPort = (echo.address() as net.AddressInfo).port;
   echo.unref();
-  guard = await startGuardProcess(routesYaml(up.url, `
+  ({ up, guard } = await startGuardWithUpstream(`
 egress:
   allow: ["127.0.0.1:${echoPort}", "*.allowed.test"]
 inspect:
@@ -31,15 +31,7 @@ inspect:
   (globalThis as { echoPort?: number }).echoPort = echoPort;
 });
 
-afterAll(async () => {
-  try {
-    await guard?.stop();
-  } finally {
-    killSpawned();
-    guard?.cleanup();
-    await up?.close();
-  }
-});
+afterAll(() => stopGuardWithUpstream({ up, guard }));
 
 describe('reverse proxy', () => {
   it('forwards the original request bytes unchanged when no action applies', async () => {
