@@ -1,11 +1,12 @@
-#!/usr/bin/env -S node --max-semi-space-size=64
+#!/usr/bin/env -S node --max-semi-space-size=32
 /**
  * Entry point of the `telltale` binary. telltale needs Node >= 22.13 (node:sqlite,
  * oxc-parser raw transfer). The package depends on the `node@22` npm package, so
  * when an older system Node starts this file we re-run it under that Node instead
- * of failing. `--max-semi-space-size=64`: parsing a 13 MB bundle allocates
- * millions of short-lived AST objects; a larger young generation cuts the
- * scavenger's share of a scan from about a third to a few percent (bench/).
+ * of failing. `--max-semi-space-size=32`: parsing a 13 MB bundle allocates
+ * millions of short-lived AST objects; a larger young generation makes the
+ * scavenger run less often. 32 MB (not 64) keeps two analysis threads well
+ * under the 1 GB memory target (bench/scan.bench.mjs).
  */
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -23,7 +24,7 @@ if (major < 22 || (major === 22 && minor < 13)) {
     process.stderr.write(`telltale: needs Node >= 22.13 (this is ${process.versions.node}); install it or run 'npm install' in the telltale package\n`);
     process.exit(2);
   }
-  const result = spawnSync(bundled, ['--max-semi-space-size=64', process.argv[1]!, ...process.argv.slice(2)], {
+  const result = spawnSync(bundled, ['--max-semi-space-size=32', process.argv[1]!, ...process.argv.slice(2)], {
     stdio: 'inherit',
     env: { ...process.env, TELLTALE_REEXEC: '1' },
   });

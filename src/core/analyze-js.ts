@@ -18,6 +18,9 @@ import { child, memberPath, shapeOf, walk, type AstNode } from './js/ast.js';
 import { outlineStatements, parseChosenStatements, parseJavaScript, parseStatementAt, type StatementOutline } from './js/parse.js';
 import { JsSource, UNPARSED } from './js/source-file.js';
 import type { Collected, DetectorContext } from './detectors/context.js';
+import type { ChoiceSite } from './detectors/hidden-characters.js';
+import type { FormatSwitchSite } from './detectors/format-switch.js';
+import type { PayloadSite } from './detectors/obfuscated-payload.js';
 import * as envSignal from './detectors/env-signal.js';
 import * as regionTargeting from './detectors/region-targeting.js';
 import * as obfuscatedPayload from './detectors/obfuscated-payload.js';
@@ -209,35 +212,240 @@ function prepare(path: string, text: string, options: AnalyzeOptions): Prepared 
 }
 
 export function analyzeJavaScript(path: string, text: string, options: AnalyzeOptions = {}): AnalyzeResult {
+  const fullWalkBelow = options.fullWalkBelow ?? 1 << 20;
+  const outline = text.length > fullWalkBelow ? (options.outline ?? outlineStatements(path, text)) : undefined;
+  if (outline && outline.spans.length > 0) {
+    const chosen = chooseStatements(path, text, outline, options.anchors);
+    const portion = analyzePortion(path, text, outline, chosen, options);
+    if (portion) return completeAnalysis(path, text, outline, [portion.result], options, portion.source);
+  }
   const { source, roots, parseErrors, fullWalk } = prepare(path, text, options);
   const { collected, parents, nodes } = collect(roots);
   const ctx: DetectorContext = { source, collected, parents, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
+  const parts = runDetectors(ctx);
+  const channels = covertChannel.detect(ctx, parts.sites);
+  return finish(source, [...channels, ...parts.findings], channels, parseErrors, {
+    statements: source.statements.length,
+    walkedStatements: fullWalk ? source.statements.length : roots.length,
+    parsedOnDemand: source.parsedOnDemand,
+    nodes,
+  });
+}
 
+function runDetectors(ctx: DetectorContext): { findings: Finding[]; sites: covertChannel.Sites } {
   const env = envSignal.detect(ctx);
   const region = regionTargeting.detect(ctx);
   const payload = obfuscatedPayload.detect(ctx);
   const hidden = hiddenCharacters.detect(ctx);
   const format = formatSwitch.detect(ctx);
   const endpoints = networkEndpoint.detect(ctx);
-  const channels = covertChannel.detect(ctx, { choices: hidden.sites, formats: format.sites, payloads: payload.sites });
+  return {
+    findings: [...env.findings, ...region.findings, ...payload.findings, ...hidden.findings, ...format.findings, ...endpoints.findings],
+    sites: { choices: hidden.sites, formats: format.sites, payloads: payload.sites },
+  };
+}
 
+function finish(source: JsSource, findings: Finding[], channels: Finding[], parseErrors: string[], stats: AnalyzeResult['stats']): AnalyzeResult {
   // A hidden payload that feeds an environment check in a covert channel is itself an error.
   const usedPayloads = new Set(channels.filter((c) => c.level === 'error').flatMap((c) => (c.related ?? []).map((r) => r.location.offset)));
-  for (const f of payload.findings) if (usedPayloads.has(f.location.offset)) f.level = 'error';
+  for (const f of findings) if (f.ruleId === obfuscatedPayload.meta.id && usedPayloads.has(f.location.offset)) f.level = 'error';
+  for (const f of findings) f.shape ??= contextShape(source, f.location.offset, f.location.length);
+  return { findings, parseErrors, stats };
+}
 
-  const findings = [...channels, ...env.findings, ...region.findings, ...payload.findings, ...hidden.findings, ...format.findings, ...endpoints.findings];
+// ---------------------------------------------------------------- portions
+// A big bundle's anchored statements can be analysed in portions (one per
+// thread): each portion parses and walks its statements and runs the per-site
+// detectors; the correlation (TT007) then runs once over the sites of all
+// portions, found again by their offsets.
+
+interface Span {
+  start: number;
+  end: number;
+  type: string;
+}
+
+/** Sites of one portion as plain data, so they can cross a thread boundary. */
+export interface PortionSites {
+  choices: Array<Omit<ChoiceSite, 'node' | 'literals' | 'conditions'> & { node: Span; literals: Span[]; conditions: Span[] }>;
+  formats: Array<Omit<FormatSwitchSite, 'node' | 'test'> & { node: Span; test: Span }>;
+  payloads: Array<Omit<PayloadSite, 'node'> & { node: Span }>;
+}
+
+export interface PortionResult {
+  findings: Finding[];
+  sites: PortionSites;
+  parseErrors: string[];
+  walked: number;
+  nodes: number;
+  parsedOnDemand: number;
+}
+
+const span = (n: AstNode): Span => ({ start: n.start, end: n.end, type: n.type });
+
+/** The anchored top-level statements of a big file, in order. */
+export function chooseStatements(path: string, text: string, outline: StatementOutline, anchors?: readonly number[]): number[] {
+  const placeholders: AstNode[] = outline.spans.map(([start, end]) => ({ type: UNPARSED, start, end }));
+  const source = new JsSource(path, text, { type: 'Program', start: 0, end: text.length, body: [] }, placeholders);
+  return [...selectStatements(source, anchors)].sort((a, b) => a - b);
+}
+
+function sourceFor(path: string, text: string, outline: StatementOutline): { source: JsSource; placeholders: AstNode[]; program: AstNode } {
+  const placeholders: AstNode[] = outline.spans.map(([start, end]) => ({ type: UNPARSED, start, end }));
+  const program: AstNode = { type: 'Program', start: 0, end: text.length, body: [] };
+  const loader = { declarations: outline.declarations, parse: (i: number) => parseStatementAt(path, text, outline, i) };
+  return { source: new JsSource(path, text, program, placeholders, loader), placeholders, program };
+}
+
+/**
+ * Parses `chosen` statements only (the rest blanked), walks them and runs the
+ * per-site detectors. Undefined when the partial parse does not line up (the
+ * caller then analyses the whole file in one piece).
+ */
+export function analyzePortion(
+  path: string,
+  text: string,
+  outline: StatementOutline,
+  chosen: readonly number[],
+  options: AnalyzeOptions = {},
+): { result: PortionResult; source: JsSource } | undefined {
+  const { source, placeholders, program } = sourceFor(path, text, outline);
+  const nodes = parseChosenStatements(path, text, outline, chosen);
+  if (!nodes) return undefined;
+  chosen.forEach((i, k) => (placeholders[i] = nodes[k]!));
+  program.body = nodes;
+  const { collected, parents, nodes: count } = collect(nodes);
+  const ctx: DetectorContext = { source, collected, parents, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
+  const { findings, sites } = runDetectors(ctx);
   for (const f of findings) f.shape ??= contextShape(source, f.location.offset, f.location.length);
   return {
-    findings,
-    parseErrors,
-    stats: {
-      statements: source.statements.length,
-      walkedStatements: fullWalk ? source.statements.length : roots.length,
+    source,
+    result: {
+      findings,
+      sites: {
+        choices: sites.choices.map((c) => ({ ...c, node: span(c.node), literals: c.literals.map(span), conditions: c.conditions.map(span) })),
+        formats: sites.formats.map((f) => ({ ...f, node: span(f.node), test: span(f.test) })),
+        payloads: sites.payloads.map((p) => ({ ...p, node: span(p.node) })),
+      },
+      parseErrors: outline.errors,
+      walked: chosen.length,
+      nodes: count,
       parsedOnDemand: source.parsedOnDemand,
-      nodes,
     },
   };
 }
+
+/** The node with exactly this span and type (parsing its statement if needed). */
+function nodeAt(source: JsSource, s: Span): AstNode | undefined {
+  const path = source.pathTo(s.start, s.end);
+  for (let i = path.length - 1; i >= 0; i--) {
+    const n = path[i]!;
+    if (n.start === s.start && n.end === s.end && n.type === s.type) return n;
+  }
+  return undefined;
+}
+
+/**
+ * Runs the correlation over the sites of every portion and merges the
+ * portions' findings: rules that report once per file (TT001 per API, TT006 per
+ * host, TT004 per hidden code point) are merged by identity key.
+ */
+export function completeAnalysis(
+  path: string,
+  text: string,
+  outline: StatementOutline,
+  portions: readonly PortionResult[],
+  options: AnalyzeOptions = {},
+  source: JsSource = sourceFor(path, text, outline).source,
+): AnalyzeResult {
+  const ctx: DetectorContext = {
+    source,
+    collected: { strings: [], members: [], calls: [], binaries: [], conditionals: [], arrays: [], functions: [] },
+    parents: new Map(),
+    ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}),
+  };
+  const sites: covertChannel.Sites = { choices: [], formats: [], payloads: [] };
+  for (const p of portions) {
+    for (const c of p.sites.choices) {
+      const node = nodeAt(source, c.node);
+      const literals = c.literals.map((l) => nodeAt(source, l));
+      const conditions = c.conditions.map((l) => nodeAt(source, l));
+      if (node && literals.every(Boolean) && conditions.every(Boolean)) {
+        sites.choices.push({ ...c, node, literals: literals as AstNode[], conditions: conditions as AstNode[] });
+      }
+    }
+    for (const f of p.sites.formats) {
+      const node = nodeAt(source, f.node);
+      const test = nodeAt(source, f.test);
+      if (node && test) sites.formats.push({ ...f, node, test });
+    }
+    for (const pl of p.sites.payloads) {
+      const node = nodeAt(source, pl.node);
+      if (node) sites.payloads.push({ ...pl, node });
+    }
+  }
+  const channels = covertChannel.detect(ctx, sites);
+  const findings = mergePerFileFindings(portions.flatMap((p) => p.findings));
+  return finish(source, [...channels, ...findings], channels, portions[0]?.parseErrors ?? [], {
+    statements: outline.spans.length,
+    walkedStatements: portions.reduce((n, p) => n + p.walked, 0),
+    parsedOnDemand: source.parsedOnDemand + portions.reduce((n, p) => n + p.parsedOnDemand, 0),
+    nodes: portions.reduce((n, p) => n + p.nodes, 0),
+  });
+}
+
+/**
+ * How the once-per-file rules write their count into the message (see their
+ * detectors); merged portions add the counts up and keep the first place, or
+ * the more severe one (a bidi control outside a table beats one inside).
+ */
+const COUNTED: Record<string, { pattern: RegExp; render: (n: number) => string }> = {
+  [envSignal.meta.id]: { pattern: /, (\d+) places in this file$/, render: (n) => (n > 1 ? `, ${n} places in this file` : '') },
+  [networkEndpoint.meta.id]: { pattern: / \((\d+) references\)(?=: )/, render: (n) => (n > 1 ? ` (${n} references)` : '') },
+  [hiddenCharacters.meta.id]: { pattern: / \((\d+) strings\)/, render: (n) => (n > 1 ? ` (${n} strings)` : '') },
+};
+
+function mergePerFileFindings(findings: Finding[]): Finding[] {
+  const out: Finding[] = [];
+  const byKey = new Map<string, { finding: Finding; count: number }>();
+  const countOf = (f: Finding, c: { pattern: RegExp }) => Number(c.pattern.exec(f.message)?.[1] ?? 1);
+  for (const f of findings) {
+    const counted = COUNTED[f.ruleId];
+    const perFile = counted && (f.ruleId !== hiddenCharacters.meta.id || f.facts.choice === undefined);
+    if (!perFile) {
+      out.push(f);
+      continue;
+    }
+    const key = `${f.ruleId}\u0000${f.facts.key}`;
+    const seen = byKey.get(key);
+    if (!seen) {
+      byKey.set(key, { finding: f, count: countOf(f, counted) });
+      out.push(f);
+      continue;
+    }
+    seen.count += countOf(f, counted);
+    const better = RANK_OF[f.level] < RANK_OF[seen.finding.level] || (f.level === seen.finding.level && f.location.offset < seen.finding.location.offset);
+    if (better) {
+      out[out.indexOf(seen.finding)] = f;
+      seen.finding = f;
+    }
+  }
+  for (const { finding, count } of byKey.values()) {
+    const counted = COUNTED[finding.ruleId]!;
+    const base = finding.message.replace(counted.pattern, '');
+    // The count sits at the end (TT001), before ": url" (TT006) or after the character name (TT004).
+    finding.message =
+      finding.ruleId === networkEndpoint.meta.id
+        ? base.replace(/: /, `${counted.render(count)}: `)
+        : finding.ruleId === hiddenCharacters.meta.id
+          ? base.replace(/^(String contains [^;]*?)(;|$)/, (_m, head: string, tail: string) => `${head}${counted.render(count)}${tail}`)
+          : base + counted.render(count);
+    if (typeof finding.facts.count === 'number') finding.facts.count = count;
+  }
+  return out;
+}
+
+const RANK_OF = { error: 0, warning: 1, note: 2 } as const;
 
 /** Shape of the statement around a finding, identifiers and values erased (used by `diff`). */
 function contextShape(source: JsSource, offset: number, length: number): string | undefined {

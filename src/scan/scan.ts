@@ -5,7 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Finding } from '../core/findings.js';
-import { analyzeJavaScript, findAnchors, JS_RULES } from '../core/analyze-js.js';
+import { Worker } from 'node:worker_threads';
+import { analyzeJavaScript, analyzePortion, chooseStatements, completeAnalysis, findAnchors, JS_RULES, type AnalyzeResult, type PortionResult } from '../core/analyze-js.js';
 import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { loadTarget } from '../loading/load-target.js';
 import type { LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
@@ -24,6 +25,39 @@ export interface ScanOptions {
   releaseText?: boolean;
   /** Outlines of big JavaScript files, made while the target was loading (by path). */
   outlines?: ReadonlyMap<string, { outline: StatementOutline; anchors?: number[] }>;
+  /** Files already analysed (in two threads, see analyzeInTwoThreads), by path. */
+  analyzed?: ReadonlyMap<string, AnalyzeResult>;
+}
+
+/** Bundles above this size are analysed in two threads (two cores are the minimum we plan for). */
+const SPLIT_CHARS = 4 << 20;
+
+/**
+ * The anchored statements are split in two halves of equal text size; a worker
+ * thread analyses one while this thread analyses the other, then the
+ * correlation runs here over both. Undefined when anything fails: the caller
+ * analyses the file in one piece instead.
+ */
+async function analyzeInTwoThreads(path: string, text: string, outline: StatementOutline, anchors?: number[]): Promise<AnalyzeResult | undefined> {
+  const chosen = chooseStatements(path, text, outline, anchors);
+  const size = (i: number) => outline.spans[i]![1] - outline.spans[i]![0];
+  const total = chosen.reduce((n, i) => n + size(i), 0);
+  let cut = 0;
+  for (let acc = 0; cut < chosen.length && acc < total / 2; cut++) acc += size(chosen[cut]!);
+  const mine = chosen.slice(0, cut);
+  const theirs = chosen.slice(cut);
+  if (mine.length === 0 || theirs.length === 0) return undefined;
+  const worker = new Worker(new URL('./portion-worker.js', import.meta.url), { workerData: { path, text, outline, chosen: theirs } });
+  const remote = new Promise<PortionResult | null>((resolve) => {
+    worker.once('message', (result: PortionResult | null) => resolve(result));
+    worker.once('error', () => resolve(null));
+    worker.once('exit', () => resolve(null));
+  });
+  const local = analyzePortion(path, text, outline, mine);
+  const other = await remote;
+  void worker.terminate();
+  if (!local || !other) return undefined;
+  return completeAnalysis(path, text, outline, [local.result, other], {}, local.source);
 }
 
 /** Maps UTF-16 offsets in a segment's text to byte offsets in its binary (computed lazily per finding). */
@@ -31,12 +65,12 @@ function byteMapper(segment: TextSegment): (offset: number) => number {
   return (offset) => segment.byteOffset + Buffer.byteLength(segment.text.slice(0, offset), 'utf8');
 }
 
-function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], early?: { outline: StatementOutline; anchors?: number[] }): Finding[] {
+function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], early?: { outline: StatementOutline; anchors?: number[] }, done?: AnalyzeResult): Finding[] {
   switch (file.kind) {
     case 'javascript':
     case 'typescript': {
       if (file.text === undefined) return [];
-      const result = analyzeJavaScript(file.path, file.text, early ?? {});
+      const result = done ?? analyzeJavaScript(file.path, file.text, early ?? {});
       if (result.parseErrors.length > 0 && result.stats.statements === 0) {
         skipped.push({ path: file.path, reason: `not parseable as JavaScript: ${result.parseErrors[0]}` });
       } else if (result.parseErrors.length > 0) {
@@ -80,7 +114,7 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
       if (found.length > 0) notes.push(`${file.path} is identical to ${twin.path}; its findings are listed under both`);
     } else {
       if (file.size > 1 << 20) options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
-      found = analyzeFile(file, skipped, notes, options.outlines?.get(file.path));
+      found = analyzeFile(file, skipped, notes, options.outlines?.get(file.path), options.analyzed?.get(file.path));
       if (sha256 !== undefined) byContent.set(sha256, { path: file.path, findings: found });
     }
     findings.push(...found);
@@ -148,7 +182,15 @@ export async function scanTarget(target: string, options: ScanOptions = {}): Pro
     const outline = await early.outline;
     if (outline) outlines.set(file.path, { outline, anchors });
   }
-  const report = scanLoaded(pkg, { releaseText: true, outlines, ...options });
+  const analyzed = new Map<string, AnalyzeResult>();
+  for (const file of pkg.files) {
+    const early = outlines.get(file.path);
+    if (!early || file.text === undefined || file.text.length < SPLIT_CHARS) continue;
+    options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
+    const result = await analyzeInTwoThreads(file.path, file.text, early.outline, early.anchors).catch(() => undefined);
+    if (result) analyzed.set(file.path, result);
+  }
+  const report = scanLoaded(pkg, { releaseText: true, outlines, analyzed, ...options });
   report.durationMs = Math.round(performance.now() - started);
   return report;
 }
