@@ -4,31 +4,17 @@
  * forward proxy refuses every other host). The package is fetched once with `npm pack`
  * into .cache/agents/; without registry access the test is skipped with a message.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureClaudeCode } from '../helpers/claude-code.js';
 import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
-import { killSpawned, NODE, ROOT, runCliAsync, tempDir } from './helpers/guard-process.js';
+import { killSpawned, NODE, runCliAsync, tempDir } from './helpers/guard-process.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 
 const VERSION = '2.1.91';
-const CACHE = join(ROOT, '.cache/agents');
-const CLI_JS = join(CACHE, `claude-code-${VERSION}/package/cli.js`);
 
-function ensureClaudeCode(): string | null {
-  if (existsSync(CLI_JS)) return null;
-  mkdirSync(CACHE, { recursive: true });
-  const pack = spawnSync('npm', ['pack', `@anthropic-ai/claude-code@${VERSION}`, '--silent'], { cwd: CACHE, encoding: 'utf8', timeout: 120_000 });
-  if (pack.status !== 0) return `npm pack @anthropic-ai/claude-code@${VERSION} failed (registry unreachable?): ${(pack.stderr || pack.error?.message || '').split('\n')[0]}`;
-  const tgz = join(CACHE, pack.stdout.trim().split('\n').pop()!);
-  mkdirSync(join(CACHE, `claude-code-${VERSION}`), { recursive: true });
-  const untar = spawnSync('tar', ['xzf', tgz, '-C', join(CACHE, `claude-code-${VERSION}`)], { encoding: 'utf8' });
-  if (untar.status !== 0 || !existsSync(CLI_JS)) return `cannot unpack ${tgz}: ${untar.stderr}`;
-  return null;
-}
-
-const skipReason = ensureClaudeCode();
+const { cliJs: CLI_JS, skipReason } = ensureClaudeCode(VERSION);
 if (skipReason) process.stderr.write(`skipping the Claude Code end-to-end test: ${skipReason}\n`);
 
 let up: FakeUpstream;

@@ -8,32 +8,19 @@
  * with `npm pack` into .cache/agents/ (shared with the guard's e2e test);
  * without registry access the test is skipped with a message.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ensureClaudeCode } from '../helpers/claude-code.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const NODE = join(ROOT, 'node_modules/.bin/node');
 const CLI = join(ROOT, 'dist/cli/bin.js');
 const VERSION = '2.1.91';
-const CACHE = join(ROOT, '.cache/agents');
-const CLI_JS = join(CACHE, `claude-code-${VERSION}/package/cli.js`);
 
-function ensureClaudeCode(): string | null {
-  if (existsSync(CLI_JS)) return null;
-  mkdirSync(CACHE, { recursive: true });
-  const pack = spawnSync('npm', ['pack', `@anthropic-ai/claude-code@${VERSION}`, '--silent'], { cwd: CACHE, encoding: 'utf8', timeout: 120_000 });
-  if (pack.status !== 0) return `npm pack @anthropic-ai/claude-code@${VERSION} failed (registry unreachable?): ${(pack.stderr || pack.error?.message || '').split('\n')[0]}`;
-  const tgz = join(CACHE, pack.stdout.trim().split('\n').pop()!);
-  mkdirSync(join(CACHE, `claude-code-${VERSION}`), { recursive: true });
-  const untar = spawnSync('tar', ['xzf', tgz, '-C', join(CACHE, `claude-code-${VERSION}`)], { encoding: 'utf8' });
-  if (untar.status !== 0 || !existsSync(CLI_JS)) return `cannot unpack ${tgz}: ${untar.stderr}`;
-  return null;
-}
-
-const skipReason = ensureClaudeCode();
+const { cliJs: CLI_JS, skipReason } = ensureClaudeCode(VERSION);
 if (skipReason) process.stderr.write(`skipping the Claude Code probe test: ${skipReason}\n`);
 
 const MATRIX = `# A reduced matrix for the test; the default matrix runs in bench/probe.bench.mjs.
