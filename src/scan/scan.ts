@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Finding } from '../core/findings.js';
 import { Worker } from 'node:worker_threads';
+import type { PortionJob } from './portion-worker.js';
 import { analyzeJavaScript, analyzePortion, chooseStatements, completeAnalysis, findAnchors, JS_RULES, type AnalyzeResult, type PortionResult } from '../core/analyze-js.js';
 import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { loadTarget } from '../loading/load-target.js';
@@ -38,7 +39,41 @@ const SPLIT_CHARS = 4 << 20;
  * correlation runs here over both. Undefined when anything fails: the caller
  * analyses the file in one piece instead.
  */
-async function analyzeInTwoThreads(path: string, text: string, outline: StatementOutline, anchors?: number[]): Promise<AnalyzeResult | undefined> {
+/** A worker thread for portions of big bundles (see portion-worker.ts), started early and reused. */
+class PortionWorker {
+  private readonly worker = new Worker(new URL('./portion-worker.js', import.meta.url));
+  private failed = false;
+
+  constructor() {
+    this.worker.on('error', () => (this.failed = true));
+  }
+
+  run(job: PortionJob): Promise<PortionResult | null> {
+    if (this.failed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      const onError = () => done(null);
+      const done = (result: PortionResult | null) => {
+        this.worker.off('error', onError);
+        resolve(result);
+      };
+      this.worker.once('message', done);
+      this.worker.once('error', onError);
+      this.worker.postMessage(job);
+    });
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
+
+/**
+ * The anchored statements are split in two halves of equal text size; the
+ * worker analyses one while this thread analyses the other, then the
+ * correlation runs here over both. Undefined when anything fails: the caller
+ * analyses the file in one piece instead.
+ */
+async function analyzeInTwoThreads(worker: PortionWorker, path: string, text: string, outline: StatementOutline, anchors?: number[]): Promise<AnalyzeResult | undefined> {
   const chosen = chooseStatements(path, text, outline, anchors);
   const size = (i: number) => outline.spans[i]![1] - outline.spans[i]![0];
   const total = chosen.reduce((n, i) => n + size(i), 0);
@@ -47,15 +82,9 @@ async function analyzeInTwoThreads(path: string, text: string, outline: Statemen
   const mine = chosen.slice(0, cut);
   const theirs = chosen.slice(cut);
   if (mine.length === 0 || theirs.length === 0) return undefined;
-  const worker = new Worker(new URL('./portion-worker.js', import.meta.url), { workerData: { path, text, outline, chosen: theirs } });
-  const remote = new Promise<PortionResult | null>((resolve) => {
-    worker.once('message', (result: PortionResult | null) => resolve(result));
-    worker.once('error', () => resolve(null));
-    worker.once('exit', () => resolve(null));
-  });
+  const remote = worker.run({ path, text, outline, chosen: theirs });
   const local = analyzePortion(path, text, outline, mine);
   const other = await remote;
-  void worker.terminate();
   if (!local || !other) return undefined;
   return completeAnalysis(path, text, outline, [local.result, other], {}, local.source);
 }
@@ -166,11 +195,30 @@ export async function scanTarget(target: string, options: ScanOptions = {}): Pro
   // Big bundles are outlined by oxc on its own thread while the loader goes on reading the
   // archive (native binaries come after the JavaScript in most packages).
   const pending = new Map<string, { text: string; outline: Promise<StatementOutline | undefined> }>();
+  // The worker for two-thread analysis starts with the first big bundle, so its start-up
+  // overlaps the rest of the loading.
+  let worker: PortionWorker | undefined;
   const onFile = (file: LoadedFile) => {
     if (file.kind === 'javascript' && file.text !== undefined && file.text.length > EARLY_OUTLINE_CHARS) {
       pending.set(file.path, { text: file.text, outline: outlineStatementsAsync(file.path, file.text).catch(() => undefined) });
+      if (file.text.length >= SPLIT_CHARS) worker ??= new PortionWorker();
     }
   };
+  try {
+    return await scanWithEarlyWork(target, options, started, pending, onFile, () => worker);
+  } finally {
+    worker?.close();
+  }
+}
+
+async function scanWithEarlyWork(
+  target: string,
+  options: ScanOptions,
+  started: number,
+  pending: Map<string, { text: string; outline: Promise<StatementOutline | undefined> }>,
+  onFile: (file: LoadedFile) => void,
+  worker: () => PortionWorker | undefined,
+): Promise<ScanReport> {
   const pkg = await loadTarget(target, { onFile });
   const outlines = new Map<string, { outline: StatementOutline; anchors: number[] }>();
   for (const file of pkg.files) {
@@ -187,7 +235,8 @@ export async function scanTarget(target: string, options: ScanOptions = {}): Pro
     const early = outlines.get(file.path);
     if (!early || file.text === undefined || file.text.length < SPLIT_CHARS) continue;
     options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
-    const result = await analyzeInTwoThreads(file.path, file.text, early.outline, early.anchors).catch(() => undefined);
+    const pool = worker();
+    const result = pool ? await analyzeInTwoThreads(pool, file.path, file.text, early.outline, early.anchors).catch(() => undefined) : undefined;
     if (result) analyzed.set(file.path, result);
   }
   const report = scanLoaded(pkg, { releaseText: true, outlines, analyzed, ...options });
