@@ -27,7 +27,7 @@ export interface ScanOptions {
   /** Outlines of big JavaScript files, made while the target was loading (by path). */
   outlines?: ReadonlyMap<string, { outline: StatementOutline; anchors?: number[] }>;
   /** Files already analysed (in two threads, see analyzeInTwoThreads), by path. */
-  analyzed?: ReadonlyMap<string, AnalyzeResult>;
+  analyzed?: ReadonlyMap<string, { result: AnalyzeResult; ms: number }>;
 }
 
 /** Bundles above this size are analysed in two threads (two cores are the minimum we plan for). */
@@ -134,6 +134,7 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
   const byContent = new Map<string, { path: string; findings: Finding[] }>();
   for (const file of pkg.files) {
     const t0 = performance.now();
+    let elapsed: number | undefined;
     // The loader hashes the bytes as it reads them; hash the text only for files made without it.
     const sha256 = file.sha256 ?? (file.text !== undefined ? createHash('sha256').update(file.text).digest('hex') : undefined);
     const twin = sha256 !== undefined ? byContent.get(sha256) : undefined;
@@ -143,7 +144,9 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
       if (found.length > 0) notes.push(`${file.path} is identical to ${twin.path}; its findings are listed under both`);
     } else {
       if (file.size > 1 << 20) options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
-      found = analyzeFile(file, skipped, notes, options.outlines?.get(file.path), options.analyzed?.get(file.path));
+      const done = options.analyzed?.get(file.path);
+      found = analyzeFile(file, skipped, notes, options.outlines?.get(file.path), done?.result);
+      if (done) elapsed = done.ms;
       if (sha256 !== undefined) byContent.set(sha256, { path: file.path, findings: found });
     }
     findings.push(...found);
@@ -151,7 +154,7 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
       delete file.text;
       delete file.segments;
     }
-    const summary: ScannedFileSummary = { path: file.path, kind: file.kind, size: file.size, findings: found.length, ms: Math.round(performance.now() - t0) };
+    const summary: ScannedFileSummary = { path: file.path, kind: file.kind, size: file.size, findings: found.length, ms: Math.round(elapsed ?? performance.now() - t0) };
     if (sha256 !== undefined) summary.sha256 = sha256;
     files.push(summary);
   }
@@ -198,9 +201,15 @@ export async function scanTarget(target: string, options: ScanOptions = {}): Pro
   // The worker for two-thread analysis starts with the first big bundle, so its start-up
   // overlaps the rest of the loading.
   let worker: PortionWorker | undefined;
+  // One native outline at a time: each holds a buffer several times the file's size, and a
+  // package can hold many big bundles.
+  let queue: Promise<unknown> = Promise.resolve();
   const onFile = (file: LoadedFile) => {
     if (file.kind === 'javascript' && file.text !== undefined && file.text.length > EARLY_OUTLINE_CHARS) {
-      pending.set(file.path, { text: file.text, outline: outlineStatementsAsync(file.path, file.text).catch(() => undefined) });
+      const { path, text } = file;
+      const outline = queue.then(() => outlineStatementsAsync(path, text)).catch(() => undefined);
+      queue = outline;
+      pending.set(file.path, { text: file.text, outline });
       if (file.text.length >= SPLIT_CHARS) worker ??= new PortionWorker();
     }
   };
@@ -230,14 +239,15 @@ async function scanWithEarlyWork(
     const outline = await early.outline;
     if (outline) outlines.set(file.path, { outline, anchors });
   }
-  const analyzed = new Map<string, AnalyzeResult>();
+  const analyzed = new Map<string, { result: AnalyzeResult; ms: number }>();
   for (const file of pkg.files) {
     const early = outlines.get(file.path);
     if (!early || file.text === undefined || file.text.length < SPLIT_CHARS) continue;
     options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
     const pool = worker();
+    const t0 = performance.now();
     const result = pool ? await analyzeInTwoThreads(pool, file.path, file.text, early.outline, early.anchors).catch(() => undefined) : undefined;
-    if (result) analyzed.set(file.path, result);
+    if (result) analyzed.set(file.path, { result, ms: performance.now() - t0 });
   }
   const report = scanLoaded(pkg, { releaseText: true, outlines, analyzed, ...options });
   report.durationMs = Math.round(performance.now() - started);
