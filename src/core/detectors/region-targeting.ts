@@ -15,6 +15,7 @@
  */
 import type { RuleMeta } from '../findings.js';
 import { child, childList, memberProperty, numberValue, stringValue, unwrap, walk, type AstNode } from '../js/ast.js';
+import { TaintEngine } from '../flow/taint.js';
 import { enclosingFunction, locate, makeFinding, type DetectorContext, type DetectorResult } from './context.js';
 import { signalOf, type SignalKind } from './env-signal.js';
 
@@ -125,11 +126,18 @@ const MEMBERSHIP_METHODS = new Set(['includes', 'has', 'indexOf', 'endsWith', 's
 
 export function detect(ctx: DetectorContext): DetectorResult<RegionComparison> {
   const sites: RegionComparison[] = [];
+  let engine: TaintEngine | undefined;
   const add = (node: AstNode, values: string[], valueKind: RegionValueKind, other: AstNode | undefined) => {
     let linked = signalsIn(other);
     if (linked.length === 0) {
       const fn = enclosingFunction(ctx, node);
       if (fn && fn.end - fn.start < 4000) linked = signalsIn(fn);
+    }
+    // Region values are rare: follow the compared side's data flow (`K = zone()`, a memoised
+    // module variable…) to the signal it comes from, as TT007 does.
+    if (linked.length === 0 && other) {
+      engine ??= new TaintEngine(ctx.source);
+      linked = [...engine.of(other, engine.functionsAround(other)).signals].sort() as SignalKind[];
     }
     sites.push({ node, values, valueKind, linkedSignals: linked });
   };

@@ -32,3 +32,12 @@ describe('TT002 region-targeting', () => {
     expect(findingsOf(code, 'TT002')).toEqual([]);
   });
 });
+
+describe('TT002 through data flow', () => {
+  it('a zone read in one function, memoised, and compared in another is linked (warning)', () => {
+    const code = 'var memo;function zone(){if(!memo)memo=Intl.DateTimeFormat().resolvedOptions().timeZone;return memo}\nfunction check(){const k=zone();return k==="Asia/Tehran"}';
+    const found = findingsOf(code, 'TT002');
+    expect(found[0]?.level).toBe('warning');
+    expect(found[0]?.message).toContain('timezone');
+  });
+});
