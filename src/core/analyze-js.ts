@@ -171,60 +171,29 @@ function collect(roots: AstNode[]): { collected: Collected; parents: Map<AstNode
   return { collected, parents, nodes };
 }
 
-interface Prepared {
-  source: JsSource;
-  roots: AstNode[];
-  parseErrors: string[];
-  fullWalk: boolean;
-}
-
-/**
- * Big files: outline the top-level statements with oxc's lazy mode (the native
- * parse, no AST objects), select the statements with anchors, and build the AST
- * of those only — the rest is blanked out, keeping offsets. Statements that data
- * flow reaches later are parsed one by one on demand. If anything does not line
- * up, fall back to one full parse: slower, never less complete.
- */
-function prepare(path: string, text: string, options: AnalyzeOptions): Prepared {
-  const fullWalkBelow = options.fullWalkBelow ?? 1 << 20;
-  const outline = text.length > fullWalkBelow ? (options.outline ?? outlineStatements(path, text)) : undefined;
-  if (outline && outline.spans.length > 0) {
-    const placeholders: AstNode[] = outline.spans.map(([start, end]) => ({ type: UNPARSED, start, end }));
-    const program: AstNode = { type: 'Program', start: 0, end: text.length, body: [] };
-    const loader = { declarations: outline.declarations, parse: (i: number) => parseStatementAt(path, text, outline, i) };
-    const source = new JsSource(path, text, program, placeholders, loader);
-    const chosen = [...selectStatements(source, options.anchors)].sort((a, b) => a - b);
-    const nodes = parseChosenStatements(path, text, outline, chosen);
-    if (nodes) {
-      chosen.forEach((i, k) => (placeholders[i] = nodes[k]!));
-      program.body = nodes;
-      return { source, roots: nodes, parseErrors: outline.errors, fullWalk: false };
-    }
-    const parsed = parseJavaScript(path, text);
-    const full = new JsSource(path, text, parsed.program);
-    return { source: full, roots: chosen.map((i) => full.statements[i]!).filter(Boolean), parseErrors: parsed.errors, fullWalk: false };
-  }
-  const parsed = parseJavaScript(path, text);
-  const source = new JsSource(path, text, parsed.program);
-  if (text.length <= fullWalkBelow) return { source, roots: [parsed.program], parseErrors: parsed.errors, fullWalk: true };
-  const roots = [...selectStatements(source)].sort((a, b) => a - b).map((i) => source.statements[i]!);
-  return { source, roots, parseErrors: parsed.errors, fullWalk: false };
-}
-
 export function analyzeJavaScript(path: string, text: string, options: AnalyzeOptions = {}): AnalyzeResult {
   const fullWalkBelow = options.fullWalkBelow ?? 1 << 20;
-  const outline = text.length > fullWalkBelow ? (options.outline ?? outlineStatements(path, text)) : undefined;
+  const fullWalk = text.length <= fullWalkBelow;
+  // Big files: outline the top-level statements with oxc's lazy mode (the native parse,
+  // no AST objects), then build the AST of the anchored statements only (analyzePortion).
+  const outline = fullWalk ? undefined : (options.outline ?? outlineStatements(path, text));
+  let chosen: number[] | undefined;
   if (outline && outline.spans.length > 0) {
-    const chosen = chooseStatements(path, text, outline, options.anchors);
+    chosen = chooseStatements(path, text, outline, options.anchors);
     const portion = analyzePortion(path, text, outline, chosen, options);
     if (portion) return completeAnalysis(path, text, outline, [portion.result], options, portion.source);
   }
-  const { source, roots, parseErrors, fullWalk } = prepare(path, text, options);
+  // Small files, or a partial parse that did not line up: one full parse — slower, never less complete.
+  const parsed = parseJavaScript(path, text);
+  const source = new JsSource(path, text, parsed.program);
+  const roots = fullWalk
+    ? [parsed.program]
+    : (chosen ?? [...selectStatements(source)].sort((a, b) => a - b)).map((i) => source.statements[i]).filter((n): n is AstNode => n !== undefined);
   const { collected, parents, nodes } = collect(roots);
   const ctx: DetectorContext = { source, collected, parents, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
   const parts = runDetectors(ctx);
   const channels = covertChannel.detect(ctx, parts.sites);
-  return finish(source, [...channels, ...parts.findings], channels, parseErrors, {
+  return finish(source, [...channels, ...parts.findings], channels, parsed.errors, {
     statements: source.statements.length,
     walkedStatements: fullWalk ? source.statements.length : roots.length,
     parsedOnDemand: source.parsedOnDemand,
@@ -285,9 +254,7 @@ const span = (n: AstNode): Span => ({ start: n.start, end: n.end, type: n.type }
 
 /** The anchored top-level statements of a big file, in order. */
 export function chooseStatements(path: string, text: string, outline: StatementOutline, anchors?: readonly number[]): number[] {
-  const placeholders: AstNode[] = outline.spans.map(([start, end]) => ({ type: UNPARSED, start, end }));
-  const source = new JsSource(path, text, { type: 'Program', start: 0, end: text.length, body: [] }, placeholders);
-  return [...selectStatements(source, anchors)].sort((a, b) => a - b);
+  return [...selectStatements(sourceFor(path, text, outline).source, anchors)].sort((a, b) => a - b);
 }
 
 function sourceFor(path: string, text: string, outline: StatementOutline): { source: JsSource; placeholders: AstNode[]; program: AstNode } {

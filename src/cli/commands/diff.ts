@@ -6,6 +6,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../main.js';
 import { runDiff } from '../../diff/run-diff.js';
+import { startProgress } from '../progress.js';
 import { diffExitCode } from '../../diff/exit-code.js';
 import { toDiffText } from '../../diff/render-text.js';
 import { toDiffJson } from '../../diff/render-json.js';
@@ -19,13 +20,6 @@ interface DiffFlags {
   output?: string;
   failOn?: string;
   progress?: boolean;
-}
-
-/** One overwritten status line on a terminal; nothing when stderr is a file or pipe. */
-function progressReporter(): ((message: string) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
-  const width = Math.max(20, (process.stderr.columns ?? 80) - 1);
-  return (message) => process.stderr.write(`\r\x1b[K${message.slice(0, width)}`);
 }
 
 export function registerDiff(program: Command, ctx: CliContext): void {
@@ -45,12 +39,12 @@ export function registerDiff(program: Command, ctx: CliContext): void {
     .action(async (oldTarget: string, newTarget: string, flags: DiffFlags) => {
       const format = parseFormat(flags.format);
       const failOn = parseFailOn(flags.failOn);
-      const progress = flags.progress === false ? undefined : progressReporter();
+      const progress = flags.progress === false ? startProgress(process.stderr, Number.POSITIVE_INFINITY) : startProgress();
       let run;
       try {
-        run = await runDiff(oldTarget, newTarget, progress ? { onProgress: progress } : {});
+        run = await runDiff(oldTarget, newTarget, { onProgress: (m) => progress.update(m) });
       } finally {
-        if (progress) process.stderr.write('\r\x1b[K');
+        progress.done();
       }
       const { result, timings } = run;
       const toFile = flags.output !== undefined && flags.output !== '-';
