@@ -22,8 +22,8 @@ export interface SplitBody {
 }
 
 const BLOCK_KEYS = new Set(['messages', 'input', 'system', 'tools', 'contents', 'instructions']);
-/** Blocks shorter than this (bytes) are not worth a block of their own. */
-const MIN_BLOCK_BYTES = 512;
+/** Blocks shorter than this (bytes) stay inline: an agent turn of a few hundred bytes stored once beats its copy in every later record. */
+const MIN_BLOCK_BYTES = 128;
 
 function cap(value: unknown, max: number, depth = 0): unknown {
   if (typeof value === 'string') return value.length > max ? `${value.slice(0, max)}…[truncated ${value.length - max} chars]` : value;
@@ -55,6 +55,8 @@ interface SplitSnapshot {
   ends: number[];
   /** Hash of each range's content (null: too small to be a block). */
   hashes: (string | null)[];
+  /** skeletons[i]: the skeleton up to the end of range i (a resent history reuses it). */
+  skeletons: string[];
 }
 
 /**
@@ -115,8 +117,10 @@ export class BodySplitter {
       return null;
     }
     const blocks: Block[] = [];
-    let skeleton = '';
-    let pos = 0;
+    const reused = hit ? hit.k + 1 : 0;
+    const skeletons: string[] = hit ? hit.snap.skeletons.slice(0, reused) : [];
+    let skeleton = reused ? skeletons[reused - 1]! : '';
+    let pos = reused ? ranges[reused - 1]!.end : 0;
     for (let i = 0; i < ranges.length; i++) {
       const { start, end } = ranges[i]!;
       let hash = hashes[i];
@@ -133,18 +137,22 @@ export class BodySplitter {
         }
         hashes.push(hash);
       }
-      if (hash === null) continue;
-      const h = hash;
-      const { start: s, end: e } = ranges[i]!;
-      blocks.push({
-        hash: h,
-        content: () => {
-          const text = raw.toString('utf8', s, e);
-          return text.length > max ? JSON.stringify(cap(JSON.parse(text), max)) : text;
-        },
-      });
-      skeleton += `${raw.toString('utf8', pos, start)}{"$block":"${h}"}`;
-      pos = end;
+      if (hash !== null) {
+        const h = hash;
+        blocks.push({
+          hash: h,
+          content: () => {
+            const text = raw.toString('utf8', start, end);
+            return text.length > max ? JSON.stringify(cap(JSON.parse(text), max)) : text;
+          },
+        });
+      }
+      if (i < reused) continue;
+      if (hash !== null) {
+        skeleton += `${raw.toString('utf8', pos, start)}{"$block":"${hash}"}`;
+        pos = end;
+      }
+      skeletons.push(skeleton + raw.toString('utf8', pos, end));
     }
     skeleton += raw.toString('utf8', pos);
     let parsed: unknown;
@@ -156,11 +164,12 @@ export class BodySplitter {
     if (ranges.length) {
       // The newest state of that conversation replaces the old one (see IncrementalParser).
       if (hit && hit.snap.ranges[hit.k]!.end * 2 >= hit.snap.ranges[hit.snap.ranges.length - 1]!.end) this.snaps.splice(this.snaps.indexOf(hit.snap), 1);
-      this.snaps.unshift({ raw, ranges, hashes, ends: ranges.map((r) => r.end) });
+      this.snaps.unshift({ raw, ranges, hashes, ends: ranges.map((r) => r.end), skeletons });
       if (this.snaps.length > this.maxBodies) this.snaps.pop();
     }
-    if (this.options.mode === 'redacted') parsed = cap(parsed, max);
-    return { skeleton: JSON.stringify(parsed), blocks };
+    // No string of a skeleton shorter than the cap is longer than it: store it as sent.
+    if (this.options.mode === 'redacted' && skeleton.length > max) return { skeleton: JSON.stringify(cap(parsed, max)), blocks };
+    return { skeleton, blocks };
   }
 }
 

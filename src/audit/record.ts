@@ -3,7 +3,7 @@
  * (CONNECT or absolute-URL request). docs/audit.md documents every field; tests and
  * exports rely on these names.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { redactSecretsInText } from '../core/secrets/scan.js';
 import type { RequestFinding } from '../core/request-inspection/inspect.js';
 
@@ -74,10 +74,10 @@ export interface CompleteRecord {
 
 let counter = 0;
 
-/** Time-sortable id: base-36 milliseconds, a per-process counter and random bits. */
+/** Time-sortable id: base-36 milliseconds, a per-process counter and random bits (randomUUID: its entropy is pooled, randomBytes makes a call per id). */
 export function newRecordId(now = Date.now()): string {
   counter = (counter + 1) % 1296;
-  return `${now.toString(36).padStart(9, '0')}${counter.toString(36).padStart(2, '0')}${randomBytes(4).toString('hex')}`;
+  return `${now.toString(36).padStart(9, '0')}${counter.toString(36).padStart(2, '0')}${randomUUID().slice(0, 8)}`;
 }
 
 const SENSITIVE_QUERY = /^(key|api[-_]?key|token|access[-_]?token|secret|password|passwd|pwd|auth|authorization|signature|sig|x-goog-api-key|code)$/i;

@@ -73,6 +73,11 @@ export interface SqliteStoreOptions {
   body: BodyOptions;
   fsync: 'normal' | 'always';
   readOnly?: boolean;
+  /**
+   * false: this connection never checkpoints the WAL (another thread does:
+   * checkpoint-worker.ts); until `resumeAutoCheckpoint()`.
+   */
+  autoCheckpoint?: boolean;
 }
 
 export class SqliteAuditStore implements AuditStore {
@@ -98,6 +103,7 @@ export class SqliteAuditStore implements AuditStore {
       this.db.exec('PRAGMA journal_mode=WAL');
       this.db.exec(`PRAGMA synchronous=${options.fsync === 'always' ? 'FULL' : 'NORMAL'}`);
       this.db.exec('PRAGMA busy_timeout=5000');
+      if (options.autoCheckpoint === false) this.db.exec('PRAGMA wal_autocheckpoint=0');
       this.db.exec(SCHEMA);
       this.insert = this.db.prepare(`INSERT OR REPLACE INTO records
         (id, kind, time, time_ms, route, upstream, method, path, host, port, status, latency_ms, overhead_ms,
@@ -213,6 +219,11 @@ export class SqliteAuditStore implements AuditStore {
     this.db.prepare('DELETE FROM blocks WHERE last_ms < ?').run(beforeMs);
     this.knownBlocks.clear();
     return Number(result.changes);
+  }
+
+  /** Back to SQLite's automatic checkpoints (when the checkpoint thread is gone). */
+  resumeAutoCheckpoint(): void {
+    this.db.exec('PRAGMA wal_autocheckpoint=1000');
   }
 
   close(): void {

@@ -3,15 +3,21 @@
  * sends (everything queued in one turn of its event loop) in one transaction (group
  * commit), then acknowledges the highest sequence number it committed. The guard's request path never touches disk.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { SqliteAuditStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type { WriteOp } from './store.js';
+import type { CheckpointInit } from './checkpoint-worker.js';
 
 export interface WorkerInit {
   path: string;
   options: SqliteStoreOptions;
   retentionMs: number | null;
+  /** How often the checkpoint thread checkpoints the WAL (default 200 ms). */
+  checkpointIntervalMs?: number;
 }
+
+/** WAL frames (pages) past which the checkpoint thread forces the WAL back to its start (~64 MB). */
+const RESTART_FRAMES = 16_000;
 
 /** One operation; `bodyBytes` (UTF-8, transferred) replaces a begin record's body. */
 export interface OpMessage {
@@ -25,7 +31,21 @@ export type FromWorker = { type: 'ack'; seq: number } | { type: 'error'; seq: nu
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const store = new SqliteAuditStore(init.path, init.options);
+const separateCheckpoints = init.path !== ':memory:';
+const store = new SqliteAuditStore(init.path, { ...init.options, autoCheckpoint: !separateCheckpoints });
+// WAL checkpoints run on their own thread so that no commit waits for one (checkpoint-worker.ts).
+let checkpointer: Worker | undefined;
+if (separateCheckpoints) {
+  checkpointer = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
+    workerData: { path: init.path, intervalMs: init.checkpointIntervalMs ?? 200, restartFrames: RESTART_FRAMES, fsync: init.options.fsync } satisfies CheckpointInit,
+  });
+  checkpointer.on('error', () => {
+    // Without it, the writer connection checkpoints again (the WAL must not grow without bound).
+    checkpointer = undefined;
+    store.resumeAutoCheckpoint();
+  });
+  checkpointer.unref();
+}
 const queue: { seq: number; op: WriteOp }[] = [];
 // Fault injection for the durability test: a slow disk, so an early ack would show.
 const testDelayMs = Number(process.env.TELLTALE_TEST_AUDIT_DELAY_MS ?? 0);
@@ -67,9 +87,14 @@ port.on('message', (msg: ToWorker) => {
     closing = true;
     drain();
     clearInterval(timer);
-    store.close();
-    port.postMessage({ type: 'closed' } satisfies FromWorker);
-    port.close();
+    const finish = () => {
+      store.close();
+      port.postMessage({ type: 'closed' } satisfies FromWorker);
+      port.close();
+    };
+    if (!checkpointer) return finish();
+    checkpointer.once('exit', finish);
+    checkpointer.postMessage({ type: 'close' });
   }
 });
 

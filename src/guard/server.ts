@@ -27,6 +27,7 @@ import type { AuditSink } from '../audit/writer.js';
 import { guardError, type GuardErrorKind } from './responses.js';
 import { handleConnect, handleAbsoluteUrl } from './forward-proxy.js';
 import { GuardStats } from './stats.js';
+import { SecretScanBatcher } from './secret-batcher.js';
 
 export const OVERHEAD_HEADER = 'x-telltale-overhead-ms';
 export const REQUEST_ID_HEADER = 'x-telltale-request-id';
@@ -98,6 +99,7 @@ export class Guard {
   private readonly policy: InspectionPolicy;
   private readonly cache = new InspectionCache();
   private readonly parser = new IncrementalParser();
+  readonly secrets = new SecretScanBatcher();
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -298,7 +300,7 @@ export class Guard {
           if (typeof p.model === 'string') base.model = p.model.slice(0, 200);
           base.stream = p.stream === true;
         }
-        outcome = await inspectRequest(endpoint, parsed, this.policy, this.cache);
+        outcome = await inspectRequest(endpoint, parsed, this.policy, this.cache, this.secrets.scan);
       } else isText = isUtf8(raw);
     }
     if (outcome) {
@@ -325,7 +327,7 @@ export class Guard {
     base.overheadMs = ms(t0);
     // Queued, not awaited: the commit runs on the writer thread while the upstream works;
     // the response's end waits for the `complete` commit, which is ordered after it.
-    void ctx.sink.begin(base, bodyBytes, { defer: true });
+    void ctx.sink.begin(base, bodyBytes);
     await this.forward(req, res, match, headers, payload, base, t0, api);
   }
 

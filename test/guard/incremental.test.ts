@@ -1,10 +1,15 @@
 /**
  * The incremental parser and body splitter must give exactly what a full JSON.parse /
- * a one-off split gives, for bodies that extend, branch from or break a body seen before.
+ * a one-off split gives, for bodies that extend, branch from or break a body seen before;
+ * inspection memoized over a resent history must find what a fresh inspection finds.
  */
 import { describe, expect, it } from 'vitest';
 import { IncrementalParser } from '../../src/core/request-inspection/incremental.js';
-import { BodySplitter, splitBody } from '../../src/audit/body.js';
+import { BodySplitter, joinBody, splitBody } from '../../src/audit/body.js';
+import { InspectionCache } from '../../src/core/request-inspection/cache.js';
+import { compileDenyPaths } from '../../src/core/request-inspection/deny-paths.js';
+import { inspectRequest, type InspectionPolicy } from '../../src/core/request-inspection/inspect.js';
+import { DEFAULT_DENY_PATHS } from '../../src/core/policy/config.js';
 // @ts-expect-error -- the benchmark's body generator is plain JavaScript without types
 import { agentRequest } from '../../bench/guard-bodies.mjs';
 
@@ -85,5 +90,77 @@ describe('BodySplitter', () => {
       expect(a.skeleton).toBe(b.skeleton);
       expect(a.blocks.map((x) => [x.hash, x.content()])).toEqual(b.blocks.map((x) => [x.hash, x.content()]));
     }
+  });
+
+  it('reuses the skeleton of a resent history: same body back, whatever the cap', () => {
+    for (const maxFieldChars of [2000, 65536]) {
+      const options = { mode: 'redacted' as const, maxFieldChars };
+      const s = new BodySplitter(options);
+      for (let n = 0; n < 30; n++) {
+        const body = agentRequest(n, n % 4 === 0);
+        const a = s.split(Buffer.from(body))!;
+        const b = splitBody(body, options)!;
+        // Stored as sent when no string can exceed the cap, else re-serialised capped.
+        expect(JSON.parse(a.skeleton)).toEqual(JSON.parse(b.skeleton));
+        const blocks = new Map(a.blocks.map((x) => [x.hash, x.content()]));
+        expect(JSON.parse(joinBody(a.skeleton, (h) => blocks.get(h)))).toEqual(JSON.parse(joinBody(b.skeleton, (h) => blocks.get(h))));
+        if (maxFieldChars === 65536) expect(JSON.parse(joinBody(a.skeleton, (h) => blocks.get(h)))).toEqual(JSON.parse(body));
+      }
+    }
+  });
+});
+
+
+describe('inspection over a resent history (memoized per parsed item)', () => {
+  // Inert test data: a fake token in secretlint's GitHub format, look-alikes, a denied path.
+  const FAKE_GITHUB_TOKEN = 'ghp_' + 'A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8';
+  const policy: InspectionPolicy = { hiddenChannels: 'neutralize', secrets: 'redact', denyPathsAction: 'log', denyPaths: compileDenyPaths(DEFAULT_DENY_PATHS) };
+  const turn = (i: number) => {
+    const items: unknown[] = [{ role: 'user', content: [{ type: 'text', text: `step ${i} ${'y'.repeat(700)}` }] }];
+    if (i === 2) items.push({ role: 'user', content: [{ type: 'text', text: `<system-reminder>Today\u2019s date\u200B ${i}</system-reminder>` }] });
+    if (i === 4) items.push({ role: 'user', content: `deploy with ${FAKE_GITHUB_TOKEN} please` });
+    if (i === 6) {
+      items.push({ role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_env', name: 'Read', input: { file_path: '/home/dev/app/.env' } }] });
+      items.push({ role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_env', content: 'PLACEHOLDER=inert-test-value' }] });
+    }
+    items.push({ role: 'assistant', content: `answer ${i} ${'z'.repeat(700)}` });
+    return items;
+  };
+
+  it('finds the same as a fresh inspection on every turn, including what sits in reused items', async () => {
+    const parser = new IncrementalParser();
+    const cache = new InspectionCache();
+    const messages: unknown[] = [];
+    const system = [{ type: 'text', text: 'You are a test agent.' }, { type: 'text', text: 'x'.repeat(900) }];
+    for (let i = 0; i < 10; i++) {
+      messages.push(...turn(i));
+      const text = JSON.stringify({ model: 'm', system, messages, metadata: { n: i } });
+      const parsed = parser.parse(Buffer.from(text));
+      expect(parsed.ok).toBe(true);
+      if (!parsed.ok) return;
+      const memo = await inspectRequest('anthropic-messages', parsed.value, policy, cache);
+      const fresh = await inspectRequest('anthropic-messages', JSON.parse(text), policy);
+      expect(memo.findings).toEqual(fresh.findings);
+      expect(memo.decision).toBe(fresh.decision);
+      expect(JSON.stringify(memo.forwardBody)).toBe(JSON.stringify(fresh.forwardBody));
+      expect(JSON.stringify(memo.storageBody)).toBe(JSON.stringify(fresh.storageBody));
+      if (i >= 4) {
+        // The secret stays in the history: found (from the memo) and redacted on every later turn.
+        expect(memo.findings.some((f) => f.type === 'secret')).toBe(true);
+        expect(JSON.stringify(memo.forwardBody)).not.toContain(FAKE_GITHUB_TOKEN);
+      }
+      if (i >= 6) expect(memo.findings.some((f) => f.type === 'denied-path')).toBe(true);
+    }
+  });
+
+  it('recomputes an item met at another position (its pointers differ)', async () => {
+    const cache = new InspectionCache();
+    const item = { role: 'user', content: 'hello\u200Bworld' };
+    const a = await inspectRequest('openai-chat', { messages: [{ role: 'system', content: 'x' }, item] }, policy, cache);
+    const b = await inspectRequest('openai-chat', { messages: [item] }, policy, cache);
+    const c = await inspectRequest('openai-chat', { messages: [{ role: 'user', content: 'hi' }, item] }, policy, cache);
+    expect(a.findings.map((f) => f.pointer)).toEqual(['/messages/1/content']);
+    expect(b.findings.map((f) => f.pointer)).toEqual(['/messages/0/content']);
+    expect(c.findings.map((f) => f.pointer)).toEqual(['/messages/1/content']);
   });
 });

@@ -4,7 +4,7 @@
  * makes the per-request cost proportional to what is new. Bounded by total characters
  * (oldest entries go first). Holds no I/O; one instance per guard.
  */
-import type { Part } from './fields.js';
+import type { Field, FieldMemo, Part } from './fields.js';
 import type { HiddenFieldReport } from './hidden.js';
 
 export interface CachedSecret {
@@ -71,7 +71,18 @@ class BoundedMap<V> {
   }
 }
 
+/** What inspection found in one group of fields (see fields.ts, FieldGroups). */
+export interface GroupResult {
+  secrets: [Field, CachedSecret[]][];
+  hidden: [Field, HiddenFieldReport][];
+  /** tool-input and tool-result fields: what denied-path matching looks at. */
+  toolFields: Field[];
+}
+
 export class InspectionCache {
+  /** Fields of parsed objects seen before (held weakly: they live as long as the parser keeps them). */
+  readonly fieldMemo: FieldMemo = new WeakMap();
+  private readonly groupResults = new WeakMap<Field[], GroupResult>();
   private readonly secretMap: BoundedMap<CachedSecret[]>;
   private readonly agentHidden: BoundedMap<HiddenFieldReport | null>;
   private readonly otherHidden: BoundedMap<HiddenFieldReport | null>;
@@ -80,6 +91,15 @@ export class InspectionCache {
     this.secretMap = new BoundedMap(maxChars);
     this.agentHidden = new BoundedMap(maxChars / 2);
     this.otherHidden = new BoundedMap(maxChars / 2);
+  }
+
+  /** The result for a group of fields, when this same array was inspected before. */
+  group(fields: Field[]): GroupResult | undefined {
+    return this.groupResults.get(fields);
+  }
+
+  setGroup(fields: Field[], result: GroupResult): void {
+    this.groupResults.set(fields, result);
   }
 
   secrets(text: string): CachedSecret[] | undefined {

@@ -64,6 +64,51 @@ function collect(value: Json, pointer: string, part: Part, out: Field[], extra: 
   }
 }
 
+/**
+ * Memo of the fields of history items and agent blocks, keyed by the parsed object. The
+ * incremental parser hands the same (never mutated) objects for a history resent
+ * unchanged, so their fields are computed once and later requests reuse the same Field
+ * arrays: inspection memoizes its per-group results on those arrays (cache.ts).
+ */
+export type FieldMemo = WeakMap<object, { pointer: string; fields: Field[] }>;
+
+/** Fields in order, as groups: one per memoizable item, and runs of loose fields between them. */
+class FieldGroups {
+  readonly groups: Field[][] = [];
+  private loose: Field[] | null = null;
+  constructor(private readonly memo: FieldMemo | undefined) {}
+
+  /** Where fields outside any item go. */
+  get out(): Field[] {
+    if (!this.loose) {
+      this.loose = [];
+      this.groups.push(this.loose);
+    }
+    return this.loose;
+  }
+
+  /** The fields of one item (a history message, the tools, the system prompt), memoized by object. */
+  item(key: Json, pointer: string, compute: (out: Field[]) => void): void {
+    this.loose = null;
+    if (this.memo && key !== null && typeof key === 'object') {
+      const hit = this.memo.get(key);
+      // The same object at another position would carry other pointers: recompute.
+      if (hit && hit.pointer === pointer) {
+        this.groups.push(hit.fields);
+        return;
+      }
+      const out: Field[] = [];
+      compute(out);
+      this.memo.set(key, { pointer, fields: out });
+      this.groups.push(out);
+      return;
+    }
+    const out: Field[] = [];
+    compute(out);
+    this.groups.push(out);
+  }
+}
+
 function userText(text: string): Part {
   return isInjectedContext(text) ? 'agent' : 'user';
 }
@@ -112,24 +157,24 @@ function anthropicContent(content: Json, pointer: string, role: string, out: Fie
   });
 }
 
-function anthropicFields(body: Record<string, Json>): Field[] {
-  const out: Field[] = [];
+function anthropicFields(body: Record<string, Json>, g: FieldGroups): void {
   for (const [k, v] of Object.entries(body)) {
     const p = ptr('', k);
-    if (k === 'system' || k === 'tools') collect(v, p, 'agent', out);
+    if (k === 'system' || k === 'tools') g.item(v, p, (out) => collect(v, p, 'agent', out));
     else if (k === 'messages' && Array.isArray(v)) {
       v.forEach((m, i) => {
         const mp = ptr(p, i);
-        if (!isObject(m)) return collect(m, mp, 'other', out);
-        const role = typeof m.role === 'string' ? m.role : 'user';
-        for (const [mk, mv] of Object.entries(m)) {
-          if (mk === 'content') anthropicContent(mv, ptr(mp, mk), role, out);
-          else collect(mv, ptr(mp, mk), 'other', out);
-        }
+        g.item(m, mp, (out) => {
+          if (!isObject(m)) return collect(m, mp, 'other', out);
+          const role = typeof m.role === 'string' ? m.role : 'user';
+          for (const [mk, mv] of Object.entries(m)) {
+            if (mk === 'content') anthropicContent(mv, ptr(mp, mk), role, out);
+            else collect(mv, ptr(mp, mk), 'other', out);
+          }
+        });
       });
-    } else collect(v, p, 'other', out);
+    } else collect(v, p, 'other', g.out);
   }
-  return out;
 }
 
 function chatContent(content: Json, pointer: string, part: (text: string) => Part, out: Field[]): void {
@@ -154,115 +199,129 @@ function rolePart(role: string): (text: string) => Part {
   return userText;
 }
 
-function openaiChatFields(body: Record<string, Json>): Field[] {
-  const out: Field[] = [];
+function openaiChatFields(body: Record<string, Json>, g: FieldGroups): void {
   for (const [k, v] of Object.entries(body)) {
     const p = ptr('', k);
-    if (k === 'tools' || k === 'functions') collect(v, p, 'agent', out);
+    if (k === 'tools' || k === 'functions') g.item(v, p, (out) => collect(v, p, 'agent', out));
     else if (k === 'messages' && Array.isArray(v)) {
       v.forEach((m, i) => {
         const mp = ptr(p, i);
-        if (!isObject(m)) return collect(m, mp, 'other', out);
-        const role = typeof m.role === 'string' ? m.role : 'user';
-        const toolCallId = typeof m.tool_call_id === 'string' ? m.tool_call_id : undefined;
-        for (const [mk, mv] of Object.entries(m)) {
-          if (mk === 'content') {
-            const before = out.length;
-            chatContent(mv, ptr(mp, mk), rolePart(role), out);
-            if (toolCallId) for (let j = before; j < out.length; j++) out[j]!.toolCallId = toolCallId;
-          } else if (mk === 'tool_calls' && Array.isArray(mv)) {
-            mv.forEach((call, ci) => {
-              const cp = ptr(ptr(mp, mk), ci);
-              if (!isObject(call)) return collect(call, cp, 'other', out);
-              const id = typeof call.id === 'string' ? call.id : undefined;
-              for (const [ck, cv] of Object.entries(call)) {
-                if (ck === 'function' && isObject(cv)) {
-                  for (const [fk, fv] of Object.entries(cv)) {
-                    if (fk === 'arguments') collectArguments(fv, ptr(ptr(cp, ck), fk), out, id);
-                    else collect(fv, ptr(ptr(cp, ck), fk), 'other', out);
-                  }
-                } else collect(cv, ptr(cp, ck), 'other', out);
-              }
-            });
-          } else collect(mv, ptr(mp, mk), 'other', out);
-        }
+        g.item(m, mp, (out) => openaiChatMessage(m, mp, out));
       });
-    } else collect(v, p, 'other', out);
+    } else collect(v, p, 'other', g.out);
   }
-  return out;
 }
 
-function openaiResponsesFields(body: Record<string, Json>): Field[] {
-  const out: Field[] = [];
+function openaiChatMessage(m: Json, mp: string, out: Field[]): void {
+  if (!isObject(m)) return collect(m, mp, 'other', out);
+  const role = typeof m.role === 'string' ? m.role : 'user';
+  const toolCallId = typeof m.tool_call_id === 'string' ? m.tool_call_id : undefined;
+  for (const [mk, mv] of Object.entries(m)) {
+    if (mk === 'content') {
+      const before = out.length;
+      chatContent(mv, ptr(mp, mk), rolePart(role), out);
+      if (toolCallId) for (let j = before; j < out.length; j++) out[j]!.toolCallId = toolCallId;
+    } else if (mk === 'tool_calls' && Array.isArray(mv)) {
+      mv.forEach((call, ci) => {
+        const cp = ptr(ptr(mp, mk), ci);
+        if (!isObject(call)) return collect(call, cp, 'other', out);
+        const id = typeof call.id === 'string' ? call.id : undefined;
+        for (const [ck, cv] of Object.entries(call)) {
+          if (ck === 'function' && isObject(cv)) {
+            for (const [fk, fv] of Object.entries(cv)) {
+              if (fk === 'arguments') collectArguments(fv, ptr(ptr(cp, ck), fk), out, id);
+              else collect(fv, ptr(ptr(cp, ck), fk), 'other', out);
+            }
+          } else collect(cv, ptr(cp, ck), 'other', out);
+        }
+      });
+    } else collect(mv, ptr(mp, mk), 'other', out);
+  }
+}
+
+function openaiResponsesFields(body: Record<string, Json>, g: FieldGroups): void {
   for (const [k, v] of Object.entries(body)) {
     const p = ptr('', k);
-    if (k === 'instructions' || k === 'tools') collect(v, p, 'agent', out);
-    else if (k === 'input' && typeof v === 'string') out.push({ pointer: p, value: v, part: userText(v) });
+    if (k === 'instructions' || k === 'tools') g.item(v, p, (out) => collect(v, p, 'agent', out));
+    else if (k === 'input' && typeof v === 'string') g.out.push({ pointer: p, value: v, part: userText(v) });
     else if (k === 'input' && Array.isArray(v)) {
       v.forEach((item, i) => {
         const ip = ptr(p, i);
-        if (!isObject(item)) return collect(item, ip, 'other', out);
-        const callId = typeof item.call_id === 'string' ? item.call_id : undefined;
-        for (const [ik, iv] of Object.entries(item)) {
-          const fp = ptr(ip, ik);
-          if (item.type === 'function_call' && ik === 'arguments') collectArguments(iv, fp, out, callId);
-          else if (item.type === 'function_call_output' && ik === 'output') collect(iv, fp, 'tool-result', out, callId ? { toolCallId: callId } : {});
-          else if (ik === 'content' && typeof item.role === 'string') chatContent(iv, fp, rolePart(item.role), out);
-          else collect(iv, fp, 'other', out);
-        }
-      });
-    } else collect(v, p, 'other', out);
-  }
-  return out;
-}
-
-function geminiFields(body: Record<string, Json>): Field[] {
-  const out: Field[] = [];
-  for (const [k, v] of Object.entries(body)) {
-    const p = ptr('', k);
-    if (k === 'systemInstruction' || k === 'system_instruction' || k === 'tools') collect(v, p, 'agent', out);
-    else if (k === 'contents' && Array.isArray(v)) {
-      v.forEach((c, i) => {
-        const cp = ptr(p, i);
-        if (!isObject(c) || !Array.isArray(c.parts)) return collect(c, cp, 'other', out);
-        const role = c.role === 'model' ? 'assistant' : 'user';
-        c.parts.forEach((part, j) => {
-          const pp = ptr(ptr(cp, 'parts'), j);
-          if (!isObject(part)) return collect(part, pp, 'other', out);
-          for (const [pk, pv] of Object.entries(part)) {
-            const id = isObject(pv) && typeof pv.id === 'string' ? pv.id : isObject(pv) && typeof pv.name === 'string' ? `name:${pv.name}` : undefined;
-            if (pk === 'text' && typeof pv === 'string') out.push({ pointer: ptr(pp, pk), value: pv, part: role === 'assistant' ? 'assistant' : userText(pv) });
-            else if (pk === 'functionCall' && isObject(pv)) collect(pv.args, ptr(ptr(pp, pk), 'args'), 'tool-input', out, id ? { toolCallId: id } : {});
-            else if (pk === 'functionResponse' && isObject(pv)) collect(pv.response, ptr(ptr(pp, pk), 'response'), 'tool-result', out, id ? { toolCallId: id } : {});
-            else collect(pv, ptr(pp, pk), 'other', out);
+        g.item(item, ip, (out) => {
+          if (!isObject(item)) return collect(item, ip, 'other', out);
+          const callId = typeof item.call_id === 'string' ? item.call_id : undefined;
+          for (const [ik, iv] of Object.entries(item)) {
+            const fp = ptr(ip, ik);
+            if (item.type === 'function_call' && ik === 'arguments') collectArguments(iv, fp, out, callId);
+            else if (item.type === 'function_call_output' && ik === 'output') collect(iv, fp, 'tool-result', out, callId ? { toolCallId: callId } : {});
+            else if (ik === 'content' && typeof item.role === 'string') chatContent(iv, fp, rolePart(item.role), out);
+            else collect(iv, fp, 'other', out);
           }
         });
       });
-    } else collect(v, p, 'other', out);
+    } else collect(v, p, 'other', g.out);
   }
-  return out;
+}
+
+function geminiFields(body: Record<string, Json>, g: FieldGroups): void {
+  for (const [k, v] of Object.entries(body)) {
+    const p = ptr('', k);
+    if (k === 'systemInstruction' || k === 'system_instruction' || k === 'tools') g.item(v, p, (out) => collect(v, p, 'agent', out));
+    else if (k === 'contents' && Array.isArray(v)) {
+      v.forEach((c, i) => {
+        const cp = ptr(p, i);
+        g.item(c, cp, (out) => geminiContent(c, cp, out));
+      });
+    } else collect(v, p, 'other', g.out);
+  }
+}
+
+function geminiContent(c: Json, cp: string, out: Field[]): void {
+  if (!isObject(c) || !Array.isArray(c.parts)) return collect(c, cp, 'other', out);
+  const role = c.role === 'model' ? 'assistant' : 'user';
+  c.parts.forEach((part, j) => {
+    const pp = ptr(ptr(cp, 'parts'), j);
+    if (!isObject(part)) return collect(part, pp, 'other', out);
+    for (const [pk, pv] of Object.entries(part)) {
+      const id = isObject(pv) && typeof pv.id === 'string' ? pv.id : isObject(pv) && typeof pv.name === 'string' ? `name:${pv.name}` : undefined;
+      if (pk === 'text' && typeof pv === 'string') out.push({ pointer: ptr(pp, pk), value: pv, part: role === 'assistant' ? 'assistant' : userText(pv) });
+      else if (pk === 'functionCall' && isObject(pv)) collect(pv.args, ptr(ptr(pp, pk), 'args'), 'tool-input', out, id ? { toolCallId: id } : {});
+      else if (pk === 'functionResponse' && isObject(pv)) collect(pv.response, ptr(ptr(pp, pk), 'response'), 'tool-result', out, id ? { toolCallId: id } : {});
+      else collect(pv, ptr(pp, pk), 'other', out);
+    }
+  });
+}
+
+/**
+ * Every string of a parsed request body, labelled with who wrote it, in groups (see
+ * FieldGroups). With a memo, a group for an object seen before is the same array as then.
+ */
+export function requestFieldGroups(endpoint: Endpoint, body: Json, memo?: FieldMemo): Field[][] {
+  const g = new FieldGroups(memo);
+  if (!isObject(body)) {
+    collect(body, '', 'other', g.out);
+    return g.groups;
+  }
+  switch (endpoint) {
+    case 'anthropic-messages':
+      anthropicFields(body, g);
+      break;
+    case 'openai-chat':
+      openaiChatFields(body, g);
+      break;
+    case 'openai-responses':
+      openaiResponsesFields(body, g);
+      break;
+    case 'gemini-generate':
+      geminiFields(body, g);
+      break;
+    default:
+      collect(body, '', 'other', g.out);
+  }
+  return g.groups;
 }
 
 /** Every string of a parsed request body, labelled with who wrote it. */
 export function requestFields(endpoint: Endpoint, body: Json): Field[] {
-  if (!isObject(body)) {
-    const out: Field[] = [];
-    collect(body, '', 'other', out);
-    return out;
-  }
-  switch (endpoint) {
-    case 'anthropic-messages':
-      return anthropicFields(body);
-    case 'openai-chat':
-      return openaiChatFields(body);
-    case 'openai-responses':
-      return openaiResponsesFields(body);
-    case 'gemini-generate':
-      return geminiFields(body);
-    default: {
-      const out: Field[] = [];
-      collect(body, '', 'other', out);
-      return out;
-    }
-  }
+  return requestFieldGroups(endpoint, body).flat();
 }

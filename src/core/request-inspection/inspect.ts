@@ -6,11 +6,11 @@
  * because secretlint's API is).
  */
 import { findDeniedContent, type PathMatcher } from './deny-paths.js';
-import { requestFields, type Field, type Part } from './fields.js';
+import { requestFieldGroups, type Field, type Part } from './fields.js';
 import { inspectField, neutralizeField, type HiddenFieldReport } from './hidden.js';
-import { placeholder, redactRanges, scanSecrets } from '../secrets/scan.js';
+import { placeholder, redactRanges, scanSecrets, type SecretMatch } from '../secrets/scan.js';
 import type { Endpoint } from '../policy/routes.js';
-import { InspectionCache } from './cache.js';
+import { InspectionCache, type CachedSecret, type GroupResult } from './cache.js';
 
 export type Action = 'log' | 'neutralize' | 'redact' | 'block';
 export type FindingType = 'hidden-characters' | 'secret' | 'denied-path';
@@ -107,22 +107,45 @@ export async function inspectRequest(
   body: unknown,
   policy: InspectionPolicy,
   cache: InspectionCache = new InspectionCache(),
+  /** The secret scanner (the guard merges concurrent requests' scans: guard/secret-batcher.ts). */
+  findSecrets: (texts: readonly string[]) => Promise<SecretMatch[]> = scanSecrets,
 ): Promise<InspectionOutcome> {
-  const fields = requestFields(endpoint, body);
+  const groups = requestFieldGroups(endpoint, body, cache.fieldMemo);
   const findings: RequestFinding[] = [];
 
-  // Secrets: scan only the fields this cache has not seen (agents resend the history every turn).
-  const secretsOf = new Map<Field, { start: number; end: number; type: string; ruleId: string }[]>();
+  // Per group of fields (a history message, the tools…): its secrets, hidden characters
+  // and tool fields. A group seen before (the history an agent resends every turn) is the
+  // same array as then and its result is memoized: a request costs what is new in it.
+  const results: GroupResult[] = [];
+  const ownerOf = new Map<Field, GroupResult>();
   const unseen: Field[] = [];
-  for (const f of fields) {
-    if (f.value.length < MIN_SECRET_FIELD) continue;
-    const hit = cache.secrets(f.value);
-    if (hit === undefined) unseen.push(f);
-    else if (hit.length) secretsOf.set(f, hit);
+  const fresh: [Field[], GroupResult][] = [];
+  for (const group of groups) {
+    const known = cache.group(group);
+    if (known) {
+      results.push(known);
+      continue;
+    }
+    const result: GroupResult = { secrets: [], hidden: [], toolFields: [] };
+    for (const f of group) {
+      if (f.part === 'tool-input' || f.part === 'tool-result') result.toolFields.push(f);
+      if (f.value.length >= MIN_SECRET_FIELD) {
+        const hit = cache.secrets(f.value);
+        if (hit === undefined) {
+          unseen.push(f);
+          ownerOf.set(f, result);
+        } else if (hit.length) result.secrets.push([f, hit]);
+      }
+      const report = cache.hidden(f.value, f.part, () => inspectField(f.value, f.part));
+      if (report) result.hidden.push([f, report]);
+    }
+    results.push(result);
+    fresh.push([group, result]);
   }
+  // Secrets: one secretlint call for all the text not seen before.
   if (unseen.length) {
-    const matches = await scanSecrets(unseen.map((f) => f.value));
-    const byIndex = new Map<number, { start: number; end: number; type: string; ruleId: string }[]>();
+    const matches = await findSecrets(unseen.map((f) => f.value));
+    const byIndex = new Map<number, CachedSecret[]>();
     for (const m of matches) {
       const list = byIndex.get(m.index) ?? [];
       list.push({ start: m.start, end: m.end, type: m.type, ruleId: m.ruleId });
@@ -131,17 +154,28 @@ export async function inspectRequest(
     unseen.forEach((f, i) => {
       const list = byIndex.get(i) ?? [];
       cache.setSecrets(f.value, list);
-      if (list.length) secretsOf.set(f, list);
+      if (list.length) ownerOf.get(f)!.secrets.push([f, list]);
     });
   }
-
-  const hiddenOf = new Map<Field, HiddenFieldReport>();
-  for (const f of fields) {
-    const report = cache.hidden(f.value, f.part, () => inspectField(f.value, f.part));
-    if (report) hiddenOf.set(f, report);
+  for (const [group, result] of fresh) {
+    // Field order within the group (secretlint's results arrive after the cached ones).
+    if (result.secrets.length > 1) {
+      const order = new Map(group.map((f, i) => [f, i]));
+      result.secrets.sort((a, b) => order.get(a[0])! - order.get(b[0])!);
+    }
+    cache.setGroup(group, result);
   }
 
-  const denied = policy.denyPaths ? findDeniedContent(fields, policy.denyPaths) : [];
+  const secretsOf = new Map<Field, CachedSecret[]>();
+  const hiddenOf = new Map<Field, HiddenFieldReport>();
+  const toolFields: Field[] = [];
+  for (const r of results) {
+    for (const [f, list] of r.secrets) secretsOf.set(f, list);
+    for (const [f, report] of r.hidden) hiddenOf.set(f, report);
+    for (const f of r.toolFields) toolFields.push(f);
+  }
+
+  const denied = policy.denyPaths ? findDeniedContent(toolFields, policy.denyPaths) : [];
 
   const blockReasons: string[] = [];
   const forwardEdits = new Map<string, Edit[]>();
@@ -152,7 +186,7 @@ export async function inspectRequest(
   };
 
   for (const hit of denied) {
-    const field = fields.find((f) => f.pointer === hit.pointer);
+    const field = toolFields.find((f) => f.pointer === hit.pointer);
     const action: Action = policy.denyPathsAction === 'block' ? 'block' : 'log';
     findings.push({
       type: 'denied-path',
