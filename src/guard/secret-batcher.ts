@@ -21,9 +21,17 @@ export class SecretScanBatcher {
   scans = 0;
   calls = 0;
 
-  /** Same contract as scanSecrets. */
-  readonly scan = (texts: readonly string[]): Promise<SecretMatch[]> => {
+  /**
+   * Same contract as scanSecrets. `alone`: no other request is being read or inspected,
+   * so none could join a batch: scan now rather than a loop turn later.
+   */
+  readonly scan = (texts: readonly string[], alone = false): Promise<SecretMatch[]> => {
     if (texts.length === 0) return Promise.resolve([]);
+    if (alone && this.queue.length === 0) {
+      this.scans++;
+      this.calls++;
+      return scanSecrets(texts);
+    }
     return new Promise((resolve, reject) => {
       this.queue.push({ texts, resolve, reject });
       if (!this.scheduled) {

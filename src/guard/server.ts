@@ -100,6 +100,7 @@ export class Guard {
   private readonly cache = new InspectionCache();
   private readonly parser = new IncrementalParser();
   readonly secrets = new SecretScanBatcher();
+  private inspecting = 0;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
 
@@ -194,6 +195,23 @@ export class Guard {
   }
 
   private async handleApiRequest(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+    // Counts requests being read or inspected: one alone need not wait to share a secret scan.
+    this.inspecting++;
+    let counted = true;
+    const inspected = () => {
+      if (counted) {
+        counted = false;
+        this.inspecting--;
+      }
+    };
+    try {
+      await this.proxyApiRequest(req, res, url, inspected);
+    } finally {
+      inspected();
+    }
+  }
+
+  private async proxyApiRequest(req: IncomingMessage, res: ServerResponse, url: string, inspected: () => void): Promise<void> {
     const t0 = performance.now();
     const ctx = this.ctx;
     const id = newRecordId();
@@ -300,7 +318,7 @@ export class Guard {
           if (typeof p.model === 'string') base.model = p.model.slice(0, 200);
           base.stream = p.stream === true;
         }
-        outcome = await inspectRequest(endpoint, parsed, this.policy, this.cache, this.secrets.scan);
+        outcome = await inspectRequest(endpoint, parsed, this.policy, this.cache, (texts) => this.secrets.scan(texts, this.inspecting === 1));
       } else isText = isUtf8(raw);
     }
     if (outcome) {
@@ -326,8 +344,12 @@ export class Guard {
     if (!hasLength && (payload.length > 0 || outcome?.decision === 'modified')) headers.push('content-length', String(payload.length));
     base.overheadMs = ms(t0);
     // Queued, not awaited: the commit runs on the writer thread while the upstream works;
-    // the response's end waits for the `complete` commit, which is ordered after it.
-    void ctx.sink.begin(base, bodyBytes);
+    // the response's end waits for the `complete` commit, which is ordered after it. A
+    // stream's record waits 2 ms, out of the way of its first bytes (on a machine with few
+    // cores the writer competes with the upstream and the client for them); a streamed
+    // answer takes longer than that, so its end does not wait for it.
+    void ctx.sink.begin(base, bodyBytes, { defer: base.stream });
+    inspected();
     await this.forward(req, res, match, headers, payload, base, t0, api);
   }
 

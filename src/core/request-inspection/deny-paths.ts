@@ -22,11 +22,26 @@ export type PathMatcher = (candidate: string) => string | null;
 
 export function compileDenyPaths(patterns: readonly string[]): PathMatcher {
   const compiled = patterns.map((p) => ({ pattern: p, test: picomatch(p.replace(/^~\//, '**/').replace(/^\//, ''), { dot: true, nocase: false }) }));
+  // Agents resend the same paths every turn (the history): remember the answers.
+  const known = new Map<string, string | null>();
   return (candidate) => {
+    const hit = known.get(candidate);
+    if (hit !== undefined) return hit;
     const normalized = candidate.replace(/^~\//, '').replace(/^(\.\/)+/, '').replace(/^\/+/, '');
-    if (!normalized || normalized.length > 4096) return null;
-    for (const c of compiled) if (c.test(normalized)) return c.pattern;
-    return null;
+    let answer: string | null = null;
+    if (normalized && normalized.length <= 4096) {
+      for (const c of compiled) {
+        if (c.test(normalized)) {
+          answer = c.pattern;
+          break;
+        }
+      }
+    }
+    if (candidate.length <= 4096) {
+      if (known.size >= 8192) known.delete(known.keys().next().value!);
+      known.set(candidate, answer);
+    }
+    return answer;
   };
 }
 
