@@ -44,6 +44,14 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('telltale scan (CLI)', () => {
+  it('runs as an executable through its shebang, the way npx starts it', () => {
+    // The build sets the mode: npm does not, for a project's own bin on a fresh clone.
+    const r = spawnSync(BIN, ['--help'], { encoding: 'utf8', timeout: 60_000 });
+    expect(r.error).toBeUndefined();
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('scan');
+  });
+
   it('finds the synthetic covert channel in a tarball: text report, exit 1', () => {
     const r = scan(join(dir, 'tracker.tgz'));
     expect(r.status).toBe(1);
