@@ -19,8 +19,8 @@ export interface CheckpointInit {
   fsync: 'normal' | 'always';
 }
 
+/** The writer thread's only message: checkpoint once more and exit (it waits for the exit). */
 export type ToCheckpointer = { type: 'close' };
-export type FromCheckpointer = { type: 'ready' } | { type: 'checkpointed'; frames: number } | { type: 'closed' };
 
 const init = workerData as CheckpointInit;
 const port = parentPort!;
@@ -36,7 +36,6 @@ function checkpoint(): void {
     const row = passive.get() as { busy: number; log: number; checkpointed: number } | undefined;
     if (!row || row.log <= 0) return;
     if (row.log > init.restartFrames) restart.get();
-    port.postMessage({ type: 'checkpointed', frames: row.checkpointed } satisfies FromCheckpointer);
   } catch {
     // Busy or a transient I/O error: the next round tries again; the writer is unaffected.
   }
@@ -48,7 +47,5 @@ port.on('message', (msg: ToCheckpointer) => {
   clearInterval(timer);
   checkpoint();
   db.close();
-  port.postMessage({ type: 'closed' } satisfies FromCheckpointer);
   port.close();
 });
-port.postMessage({ type: 'ready' } satisfies FromCheckpointer);

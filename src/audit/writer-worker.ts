@@ -6,7 +6,7 @@
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { SqliteAuditStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type { WriteOp } from './store.js';
-import type { CheckpointInit } from './checkpoint-worker.js';
+import type { CheckpointInit, ToCheckpointer } from './checkpoint-worker.js';
 
 export interface WorkerInit {
   path: string;
@@ -94,7 +94,7 @@ port.on('message', (msg: ToWorker) => {
     };
     if (!checkpointer) return finish();
     checkpointer.once('exit', finish);
-    checkpointer.postMessage({ type: 'close' });
+    checkpointer.postMessage({ type: 'close' } satisfies ToCheckpointer);
   }
 });
 

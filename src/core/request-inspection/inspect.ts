@@ -117,9 +117,9 @@ export async function inspectRequest(
   // and tool fields. A group seen before (the history an agent resends every turn) is the
   // same array as then and its result is memoized: a request costs what is new in it.
   const results: GroupResult[] = [];
-  const ownerOf = new Map<Field, GroupResult>();
   const unseen: Field[] = [];
-  const fresh: [Field[], GroupResult][] = [];
+  // New groups, with each long field's cached secrets (undefined: not scanned yet), in order.
+  const fresh: { group: Field[]; result: GroupResult; checks: [Field, CachedSecret[] | undefined][] }[] = [];
   for (const group of groups) {
     const known = cache.group(group);
     if (known) {
@@ -127,41 +127,36 @@ export async function inspectRequest(
       continue;
     }
     const result: GroupResult = { secrets: [], hidden: [], toolFields: [] };
+    const checks: [Field, CachedSecret[] | undefined][] = [];
     for (const f of group) {
       if (f.part === 'tool-input' || f.part === 'tool-result') result.toolFields.push(f);
       if (f.value.length >= MIN_SECRET_FIELD) {
         const hit = cache.secrets(f.value);
-        if (hit === undefined) {
-          unseen.push(f);
-          ownerOf.set(f, result);
-        } else if (hit.length) result.secrets.push([f, hit]);
+        if (hit === undefined) unseen.push(f);
+        checks.push([f, hit]);
       }
       const report = cache.hidden(f.value, f.part, () => inspectField(f.value, f.part));
       if (report) result.hidden.push([f, report]);
     }
     results.push(result);
-    fresh.push([group, result]);
+    fresh.push({ group, result, checks });
   }
   // Secrets: one secretlint call for all the text not seen before.
+  const scanned = new Map<Field, CachedSecret[]>();
   if (unseen.length) {
     const matches = await findSecrets(unseen.map((f) => f.value));
-    const byIndex = new Map<number, CachedSecret[]>();
     for (const m of matches) {
-      const list = byIndex.get(m.index) ?? [];
+      const f = unseen[m.index]!;
+      const list = scanned.get(f) ?? [];
       list.push({ start: m.start, end: m.end, type: m.type, ruleId: m.ruleId });
-      byIndex.set(m.index, list);
+      scanned.set(f, list);
     }
-    unseen.forEach((f, i) => {
-      const list = byIndex.get(i) ?? [];
-      cache.setSecrets(f.value, list);
-      if (list.length) ownerOf.get(f)!.secrets.push([f, list]);
-    });
+    for (const f of unseen) cache.setSecrets(f.value, scanned.get(f) ?? []);
   }
-  for (const [group, result] of fresh) {
-    // Field order within the group (secretlint's results arrive after the cached ones).
-    if (result.secrets.length > 1) {
-      const order = new Map(group.map((f, i) => [f, i]));
-      result.secrets.sort((a, b) => order.get(a[0])! - order.get(b[0])!);
+  for (const { group, result, checks } of fresh) {
+    for (const [f, hit] of checks) {
+      const list = hit ?? scanned.get(f) ?? [];
+      if (list.length) result.secrets.push([f, list]);
     }
     cache.setGroup(group, result);
   }
