@@ -13,7 +13,7 @@
  * whole.
  */
 import type { Finding, RuleMeta } from './findings.js';
-import { classifyCodePoint } from './unicode/index.js';
+import { classifyCodePoint, mixedScript } from './unicode/index.js';
 import { child, memberPath, shapeOf, walk, type AstNode } from './js/ast.js';
 import { outlineStatements, parseChosenStatements, parseJavaScript, parseStatementAt, type StatementOutline } from './js/parse.js';
 import { JsSource, UNPARSED } from './js/source-file.js';
@@ -22,6 +22,9 @@ import type { ChoiceSite } from './detectors/hidden-characters.js';
 import type { FormatSwitchSite } from './detectors/format-switch.js';
 import type { PayloadSite } from './detectors/obfuscated-payload.js';
 import * as envSignal from './detectors/env-signal.js';
+import { envVariableKind } from './detectors/env-signal.js';
+import { sameButSeparators } from './detectors/format-switch.js';
+import { looksEncoded } from './recovery/index.js';
 import * as regionTargeting from './detectors/region-targeting.js';
 import * as obfuscatedPayload from './detectors/obfuscated-payload.js';
 import * as hiddenCharacters from './detectors/hidden-characters.js';
@@ -60,29 +63,94 @@ export interface AnalyzeResult {
 /**
  * Textual anchors of the things detectors look for. Each is a cheap pattern,
  * optionally confirmed by a predicate on the match; a match selects the
- * enclosing top-level statement and the scan jumps past it.
+ * enclosing top-level statement and the scan jumps past it. Each confirmation
+ * asks what the detector itself will ask (a look-alike only matters in a
+ * mixed-script word or a short literal, an environment variable only when it is
+ * a signal, a literal only when it looks encoded): test/helpers/analyze.ts runs
+ * every detector fixture through both paths and requires the same findings.
  */
-const ANCHORS: Array<[RegExp, ((m: RegExpExecArray) => boolean)?]> = [
-  // Characters the Unicode core flags (look-alikes, invisible, bidi, tags, unusual spaces…),
-  // literal or escaped. Box drawing, emoji and ordinary accented text are not anchors.
-  [/[^\x00-\x7f]/g, (m) => classifyCodePoint(m[0].codePointAt(0)!) !== null],
-  [/\\u\{?([0-9a-fA-F]{2,6})\}?|\\x([89a-fA-F][0-9a-fA-F])/g, (m) => {
-    const cp = Number.parseInt(m[1] ?? m[2] ?? '0', 16);
+const ANCHORS: Array<[RegExp, ((m: RegExpExecArray, text: string) => boolean)?]> = [
+  // Characters the Unicode core flags (invisible, bidi, tags, unusual spaces, raw control
+  // characters…); look-alikes only where the detector looks at them. Box drawing, emoji and
+  // accented text are not anchors.
+  [/[^\x09\x0a\x0d\x20-\x7e]/g, (m, text) => {
+    const kind = classifyCached(m[0].codePointAt(0)!);
+    return kind !== null && (kind !== 'confusable' || lookalikeMatters(text, m.index));
+  }],
+  // Escapes: `\uXXXX` is exactly four digits, `\u{…}` one to six.
+  [/\\u(?:\{([0-9a-fA-F]{1,6})\}|([0-9a-fA-F]{4}))|\\x([89a-fA-F][0-9a-fA-F])/g, (m) => {
+    const cp = Number.parseInt(m[1] ?? m[2] ?? m[3] ?? '0', 16);
     return cp >= 0x80 && cp <= 0x10ffff && classifyCodePoint(cp) !== null;
   }],
   // Runs of Latin-1 bytes or control escapes: XOR output written into a literal.
   [/[\x80-\xff]{6,}|(?:\\x[01][0-9a-fA-F]){4,}/g],
-  [/process\.env|\.env\.get\(|resolvedOptions|getTimezoneOffset|navigator\.language|hostname\(|networkInterfaces|userInfo\(|machine-id|IOPlatformUUID|MachineGuid|git config/g],
-  [/fromCharCode|\.reverse\(\)\.join|:\/\//g],
-  // Base64 needs all three character classes (a random 32+ character run has them); hex is hex.
-  [/["'`]([A-Za-z0-9+/=_-]{32,})/g, (m) => {
-    const v = m[1]!;
-    return (/[0-9]/.test(v) && /[A-Z]/.test(v) && /[a-z]/.test(v)) || /^[0-9a-fA-F]+$/.test(v);
+  // Environment objects: a read of a named variable only when that variable is a signal
+  // (`process.env.NODE_ENV` is not); any other use (computed, aliased, destructured) always.
+  [/(?:process|Bun|Deno)\.env\b|import\.meta\.env\b/g, (m, text) => {
+    const named = /^\s*(?:\.\s*([A-Za-z_$][\w$]*)|\[\s*(["'`])([^"'`\\]+)\2\s*\])/.exec(text.slice(m.index + m[0].length, m.index + m[0].length + 96));
+    const name = named?.[1] ?? named?.[3];
+    return name === undefined || name === 'get' || envVariableKind(name) !== undefined;
   }],
+  [/resolvedOptions|getTimezoneOffset|navigator\.language|hostname\(|networkInterfaces|userInfo\(|machine-id|IOPlatformUUID|MachineGuid|git config/g],
+  [/fromCharCode|\.reverse\(\)\.join|:\/\//g],
+  // Whole literals of base64/hex shape, judged by the same gate the payload detector uses.
+  [/(["'`])([A-Za-z0-9+/=_-]{8,})\1/g, (m) => looksEncoded(m[2]!)],
   [/\[\s*\d{1,3}\s*(?:,\s*\d{1,3}\s*){7,}\]/g],
   [/\.replace(?:All)?\(\s*(?:\/\\?[-/.:]\/|["'][-/.:]["'])|\.split\(\s*["'][-/.:]["']\s*\)\.join/g],
+  // `c ? "YYYY-MM-DD" : "YYYY.MM.DD"`: two literals that differ only in separators.
+  [/\?\s*(["'`])((?:[^"'`\\\n]|\\[^\n]){1,64}?)\1\s*:\s*(["'`])((?:[^"'`\\\n]|\\[^\n]){1,64}?)\3/g, (m) =>
+    sameButSeparators(unescapeLiteral(m[2]!), unescapeLiteral(m[4]!)) !== undefined],
   [/["'`][A-Z][a-z]+\/[A-Z][A-Za-z_]+["'`]|["'`][a-z]{2,3}[-_][A-Z]{2}["'`]/g],
 ];
+
+/** classifyCodePoint per code point, remembered: a bundle repeats the same few hundred non-ASCII characters ~100,000 times. */
+const classified = new Map<number, ReturnType<typeof classifyCodePoint>>();
+function classifyCached(cp: number): ReturnType<typeof classifyCodePoint> {
+  let kind = classified.get(cp);
+  if (kind === undefined) {
+    kind = classifyCodePoint(cp);
+    classified.set(cp, kind);
+  }
+  return kind;
+}
+
+const WORD_CHAR = /[\p{L}\p{M}\p{Nd}]/u;
+const LITERAL_OPEN = /["'`}]/;
+const LITERAL_CLOSE = /["'`$]/;
+
+/**
+ * A look-alike at `at` matters to the hidden-characters detector inside a
+ * mixed-script word (mixedScript, as inspectText decides it) or inside a literal
+ * short enough to be one side of a choice (MAX_CHOICE_LITERAL code points).
+ * Cyrillic or Greek prose, and Latin letters such as Turkish `ı`, do not.
+ */
+function lookalikeMatters(text: string, at: number): boolean {
+  let from = at;
+  while (from > 0 && at - from < 64 && WORD_CHAR.test(text[from - 1]!)) from--;
+  let to = at + 1;
+  while (to < text.length && to - at < 64 && WORD_CHAR.test(text[to]!)) to++;
+  if (mixedScript(text.slice(from, to))) return true;
+  // The literal around it: from the nearest opening delimiter to the nearest closing one.
+  const reach = 8 * hiddenCharacters.MAX_CHOICE_LITERAL;
+  let open = at - 1;
+  while (open >= 0 && at - open <= reach && !LITERAL_OPEN.test(text[open]!)) open--;
+  let close = at + 1;
+  while (close < text.length && close - at <= reach && !LITERAL_CLOSE.test(text[close]!)) close++;
+  if (open < 0 || at - open > reach || close - at > reach) return false;
+  return [...unescapeLiteral(text.slice(open + 1, close))].length <= hiddenCharacters.MAX_CHOICE_LITERAL;
+}
+
+/** The value of a literal's source text, near enough for an anchor: `\\u…` and `\\x…` decoded, other escapes reduced to the escaped character. */
+function unescapeLiteral(raw: string): string {
+  return raw.replace(/\\(?:u\{([0-9a-fA-F]{1,6})\}|u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2})|(.))/g, (_m, braced?: string, four?: string, two?: string, other?: string) => {
+    const hex = braced ?? four ?? two;
+    if (hex !== undefined) {
+      const cp = Number.parseInt(hex, 16);
+      return cp <= 0x10ffff ? String.fromCodePoint(cp) : '';
+    }
+    return other ?? '';
+  });
+}
 
 /**
  * Offsets of every confirmed anchor, from the text alone: the scanner computes
@@ -92,7 +160,7 @@ export function findAnchors(text: string): number[] {
   const found: number[] = [];
   for (const [re, confirm] of ANCHORS) {
     re.lastIndex = 0;
-    for (let m = re.exec(text); m; m = re.exec(text)) if (!confirm || confirm(m)) found.push(m.index);
+    for (let m = re.exec(text); m; m = re.exec(text)) if (!confirm || confirm(m, text)) found.push(m.index);
   }
   return found;
 }
@@ -110,7 +178,7 @@ export function selectStatements(source: JsSource, anchors?: readonly number[]):
   for (const [re, confirm] of ANCHORS) {
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text)) {
-      if (confirm && !confirm(m)) continue;
+      if (confirm && !confirm(m, text)) continue;
       const index = source.statementIndexAt(m.index);
       if (index < 0) continue;
       selected.add(index);
@@ -121,26 +189,35 @@ export function selectStatements(source: JsSource, anchors?: readonly number[]):
   return selected;
 }
 
-function collect(roots: AstNode[]): { collected: Collected; parents: Map<AstNode, AstNode>; nodes: number } {
+/**
+ * One walk over the chosen statements, sorting the nodes detectors look at by
+ * kind. No parent links are kept: a map of ~500,000 nodes per bundle half cost
+ * more (~0.1 s and its garbage) than finding the few ancestors detectors ask for
+ * by descending from the statement (JsSource.pathTo).
+ */
+function collect(roots: AstNode[]): { collected: Collected; nodes: number } {
   const collected: Collected = { strings: [], members: [], calls: [], binaries: [], conditionals: [], arrays: [], functions: [] };
-  const parents = new Map<AstNode, AstNode>();
+  // Template literals tagged with String.raw (their chunks are read raw).
+  const rawQuasis = new Set<AstNode>();
   let nodes = 0;
   for (const root of roots) {
     walk(root, (node, parent) => {
       nodes++;
-      // Identifiers (~40% of nodes) are never asked for their ancestors; the rest fall back to pathTo.
-      if (parent && node.type !== 'Identifier') parents.set(node, parent);
       switch (node.type) {
         case 'Literal':
           if (typeof node.value === 'string') collected.strings.push({ node, value: node.value });
           break;
         case 'TemplateElement': {
           // String.raw`\u{200F}` yields the six characters of the escape, never U+200F itself.
-          const tagged = parent ? parents.get(parent) : undefined;
-          const raw = tagged?.type === 'TaggedTemplateExpression' && memberPath(child(tagged, 'tag')) === 'String.raw';
+          const raw = parent !== null && rawQuasis.has(parent);
           const value = node.value as { cooked?: string | null; raw?: string } | undefined;
           const text = raw ? value?.raw : value?.cooked;
           if (typeof text === 'string' && text.length > 0) collected.strings.push({ node, value: text });
+          break;
+        }
+        case 'TaggedTemplateExpression': {
+          const quasi = child(node, 'quasi');
+          if (quasi && memberPath(child(node, 'tag')) === 'String.raw') rawQuasis.add(quasi);
           break;
         }
         case 'MemberExpression':
@@ -168,7 +245,7 @@ function collect(roots: AstNode[]): { collected: Collected; parents: Map<AstNode
       }
     });
   }
-  return { collected, parents, nodes };
+  return { collected, nodes };
 }
 
 export function analyzeJavaScript(path: string, text: string, options: AnalyzeOptions = {}): AnalyzeResult {
@@ -189,8 +266,8 @@ export function analyzeJavaScript(path: string, text: string, options: AnalyzeOp
   const roots = fullWalk
     ? [parsed.program]
     : (chosen ?? [...selectStatements(source)].sort((a, b) => a - b)).map((i) => source.statements[i]).filter((n): n is AstNode => n !== undefined);
-  const { collected, parents, nodes } = collect(roots);
-  const ctx: DetectorContext = { source, collected, parents, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
+  const { collected, nodes } = collect(roots);
+  const ctx: DetectorContext = { source, collected, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
   const parts = runDetectors(ctx);
   const channels = covertChannel.detect(ctx, parts.sites);
   return finish(source, [...channels, ...parts.findings], channels, parsed.errors, {
@@ -281,8 +358,8 @@ export function analyzePortion(
   if (!nodes) return undefined;
   chosen.forEach((i, k) => (placeholders[i] = nodes[k]!));
   program.body = nodes;
-  const { collected, parents, nodes: count } = collect(nodes);
-  const ctx: DetectorContext = { source, collected, parents, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
+  const { collected, nodes: count } = collect(nodes);
+  const ctx: DetectorContext = { source, collected, ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}) };
   const { findings, sites } = runDetectors(ctx);
   for (const f of findings) f.shape ??= contextShape(source, f.location.offset, f.location.length);
   return {
@@ -328,7 +405,6 @@ export function completeAnalysis(
   const ctx: DetectorContext = {
     source,
     collected: { strings: [], members: [], calls: [], binaries: [], conditionals: [], arrays: [], functions: [] },
-    parents: new Map(),
     ...(options.byteOffsetOf ? { byteOffsetOf: options.byteOffsetOf } : {}),
   };
   const sites: covertChannel.Sites = { choices: [], formats: [], payloads: [] };

@@ -1,9 +1,21 @@
+import { expect } from 'vitest';
 import { analyzeJavaScript } from '../../src/core/analyze-js.js';
 import type { Finding } from '../../src/core/findings.js';
 
-/** Analyses a snippet and returns its findings, optionally only one rule's. */
+const summary = (f: Finding) => `${f.ruleId} ${f.level} @${f.location.offset}+${f.location.length} ${f.message}`;
+
+/**
+ * Analyses a snippet and returns its findings, optionally only one rule's.
+ * Every snippet is also analysed the way big bundles are (textual anchors
+ * select the statements to parse and walk, see analyze-js.ts), and both must
+ * find the same: a detector whose findings have no anchor would pass its unit
+ * tests and miss in real bundles.
+ */
 export function findingsOf(code: string, rule?: string, options: { big?: boolean } = {}): Finding[] {
-  const findings = analyzeJavaScript('fixture.js', code, options.big ? { fullWalkBelow: 0 } : {}).findings;
+  const whole = analyzeJavaScript('fixture.js', code, {}).findings;
+  const anchored = analyzeJavaScript('fixture.js', code, { fullWalkBelow: 0 }).findings;
+  if (process.env.TELLTALE_TEST_ANCHORS !== '0') expect(anchored.map(summary), 'findings of the anchored (big-file) analysis').toEqual(whole.map(summary));
+  const findings = options.big ? anchored : whole;
   return rule ? findings.filter((f) => f.ruleId === rule || f.facts.rule === rule) : findings;
 }
 

@@ -168,6 +168,23 @@ describe('tarball reading', () => {
     expect(pkg.skipped[0]?.reason).toMatch(/earlier entry of this path .* replaced by a later one/);
   });
 
+  it('hands JavaScript to the scanner before the strings of binaries listed ahead of it are extracted, losing nothing', async () => {
+    // A native binary before the bundle (as claude-code ships ripgrep before cli.js).
+    const binary = Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(200), Buffer.from('https://telemetry.example.net/v1 is inside\0'), Buffer.alloc(64)]);
+    const tgz = await makeTgz([
+      { name: 'package/vendor/tool', body: binary },
+      { name: 'package/vendor/tool', body: binary },
+      { name: 'package/cli.js', body: 'console.log("hi");' },
+    ]);
+    const order: string[] = [];
+    const pkg = await readTarballBuffer(tgz, 'order.tgz', limits({ onFile: (f) => order.push(f.path) }));
+    expect(order).toEqual(['cli.js', 'vendor/tool']);
+    const tool = pkg.files.find((f) => f.path === 'vendor/tool');
+    expect(tool?.segments?.some((s) => s.text.includes('telemetry.example.net'))).toBe(true);
+    expect(pkg.files.map((f) => f.path)).toEqual(['cli.js', 'vendor/tool']);
+    expect(pkg.skipped.map((s) => s.reason)).toEqual([expect.stringMatching(/earlier entry of this path .* replaced by a later one/)]);
+  });
+
   it('leaves out files at the archive root, outside the package folder (npm does not install them)', async () => {
     const tgz = await makeTgz([
       { name: 'index.js', body: 'decoy();' },

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import type { CliContext } from '../main.js';
 import { startProgress } from '../progress.js';
 import { scanTarget } from '../../scan/scan.js';
+import { mark } from '../../scan/timing.js';
 import type { ScanReport } from '../../scan/types.js';
 import { exitCodeFor, parseFailOn, parseFormat, renderScan, terminalWidth, useColor, writeReport } from '../../report/index.js';
 
@@ -49,6 +50,7 @@ export function registerScan(program: Command, ctx: CliContext): void {
         failOn,
       });
       await writeReport(content, flags.output);
+      mark('report written');
       ctx.exitCode = exitCodeFor(
         reports.flatMap((r) => r.findings),
         failOn,

@@ -1,7 +1,7 @@
 /**
  * What every JavaScript detector receives: the source, the nodes collected in
- * one walk over the regions worth a look, parent links for those nodes, and a
- * helper that turns spans into SARIF-ready locations.
+ * one walk over the regions worth a look, and helpers for ancestors and
+ * SARIF-ready locations.
  */
 import type { Finding, Level, RuleMeta, SourceLocation } from '../findings.js';
 import type { AstNode } from '../js/ast.js';
@@ -27,7 +27,6 @@ export interface Collected {
 export interface DetectorContext {
   source: JsSource;
   collected: Collected;
-  parents: Map<AstNode, AstNode>;
   /** Maps a UTF-16 offset in this text to a byte offset in the enclosing binary (executables only). */
   byteOffsetOf?: (offset: number) => number;
 }
@@ -46,19 +45,21 @@ export function locate(ctx: DetectorContext, start: number, end: number): Source
   return loc;
 }
 
-/** Ancestors of a node, innermost first: parent links when the node was walked, else the path from the root. */
+/**
+ * Ancestors of a node, innermost first, from the path that descends from the
+ * program to its span. Nodes of the same span as `node` below it on that path
+ * (the key of a shorthand property `{a}` when `node` is its value) are not
+ * its ancestors and are left out.
+ */
 export function ancestorsOf(ctx: DetectorContext, node: AstNode): AstNode[] {
-  const out: AstNode[] = [];
-  let p = ctx.parents.get(node);
-  if (p) {
-    while (p) {
-      out.push(p);
-      p = ctx.parents.get(p);
-    }
-    return out;
-  }
   const path = ctx.source.pathTo(node.start, node.end);
-  for (let i = path.length - 1; i >= 0; i--) if (path[i] !== node) out.push(path[i]!);
+  let end = path.lastIndexOf(node);
+  if (end < 0) {
+    end = path.length;
+    while (end > 0 && path[end - 1]!.start === node.start && path[end - 1]!.end === node.end) end--;
+  }
+  const out: AstNode[] = [];
+  for (let i = end - 1; i >= 0; i--) out.push(path[i]!);
   return out;
 }
 

@@ -75,7 +75,7 @@ function separatorRewrite(node: AstNode | undefined): string | undefined {
   return undefined;
 }
 
-function sameButSeparators(a: string, b: string): string | undefined {
+export function sameButSeparators(a: string, b: string): string | undefined {
   if (a === b || a.length !== b.length || a.length > 64) return undefined;
   const diffs = new Set<string>();
   for (let i = 0; i < a.length; i++) {

@@ -45,7 +45,7 @@ export interface ChoiceSite {
   conditions: AstNode[];
 }
 
-const MAX_CHOICE_LITERAL = 4;
+export const MAX_CHOICE_LITERAL = 4;
 /** More distinct look-alikes than this in one place is a mapping table, not a channel. */
 const TABLE_THRESHOLD = 8;
 

@@ -175,7 +175,7 @@ export class TaintEngine {
       if (n.type === 'CallExpression') {
         const callee = unwrap(child(n, 'callee'));
         const name = identifierName(callee);
-        if (name) merge(taint, this.callResult(name, depth));
+        if (name) merge(taint, this.callResult(name, depth, n));
         if (callee?.type === 'MemberExpression') {
           const method = memberProperty(callee);
           const owner = identifierName(unwrap(child(callee, 'object')));
@@ -244,7 +244,9 @@ export class TaintEngine {
     const out = empty();
     const name = this.nameOf(fn);
     if (!name) return out;
-    for (const call of this.source.callsOf(name).slice(0, MAX_CALL_SITES)) {
+    // A function not named at top level can only be called inside its top-level statement.
+    const within = this.source.isTopLevelName(name) ? undefined : this.source.scopeSpanOf(fn);
+    for (const call of this.source.callsOf(name, 24, within).slice(0, MAX_CALL_SITES)) {
       const arg = childList(call, 'arguments')[index];
       if (arg) merge(out, this.of(arg, this.functionsAround(call), depth + 1));
     }
@@ -270,9 +272,11 @@ export class TaintEngine {
     return out;
   }
 
-  callResult(name: string, depth: number): Taint {
+  callResult(name: string, depth: number, call?: AstNode): Taint {
     const out = empty();
-    for (const fn of this.source.functionsNamed(name).slice(0, 2)) merge(out, this.returnTaint(fn, depth + 1));
+    // Definitions visible at the call are top-level ones, or nested ones in the call's own top-level statement.
+    const within = call ? this.source.scopeSpanOf(call) : undefined;
+    for (const fn of this.source.functionsNamed(name, 8, within).slice(0, 2)) merge(out, this.returnTaint(fn, depth + 1));
     return out;
   }
 

@@ -18,6 +18,9 @@ export interface StatementLoader {
   declarations: ReadonlyMap<string, readonly number[]>;
 }
 
+/** [start, end) in UTF-16 offsets. */
+export type Span = readonly [number, number];
+
 /** Stand-in for a top-level statement that has not been parsed yet. */
 export const UNPARSED = 'UnparsedStatement';
 
@@ -184,11 +187,12 @@ export class JsSource {
    * text after it matches the sticky `tail`. indexOf is an order of magnitude
    * faster than a regex that starts with a character class over 13 MB.
    */
-  private *identifierHits(name: string, tail: RegExp): Generator<number> {
+  private *identifierHits(name: string, tail: RegExp, within?: Span): Generator<number> {
     const text = this.text;
+    const [from, to] = within ?? [0, text.length];
     let examined = 0;
     const cap = name.length <= 2 ? MAX_HITS_EXAMINED / 5 : MAX_HITS_EXAMINED;
-    for (let i = text.indexOf(name); i !== -1 && examined++ < cap; i = text.indexOf(name, i + name.length)) {
+    for (let i = text.indexOf(name, from); i !== -1 && i < to && examined++ < cap; i = text.indexOf(name, i + name.length)) {
       const before = i > 0 ? text.charCodeAt(i - 1) : 32;
       if (isIdentifierCode(before) || before === 46 /* . */) continue;
       const after = text.charCodeAt(i + name.length);
@@ -198,12 +202,32 @@ export class JsSource {
     }
   }
 
+  /** True when `name` is declared by a top-level statement (known without parsing). */
+  isTopLevelName(name: string): boolean {
+    if (this.loader) return this.loader.declarations.has(name);
+    return this.topLevelDeclarations(name).length > 0;
+  }
+
+  /**
+   * The span of the top-level statement around `node`: a name that is not
+   * declared at top level is visible only inside it, so searches for that name
+   * stay there (faster on a 13 MB bundle, and a minified name reused in another
+   * module is not mistaken for it).
+   */
+  scopeSpanOf(node: AstNode): Span | undefined {
+    const index = this.statementIndexAt(node.start);
+    const s = index >= 0 ? this.statements[index] : undefined;
+    return s ? [s.start, s.end] : undefined;
+  }
+
   /**
    * Function definitions named `name`, at any depth: `function name(`,
    * `name = function`, `name = (…) =>` are found by text and confirmed in the AST.
+   * `within` bounds the text search (see scopeSpanOf).
    */
-  functionsNamed(name: string, limit = 8): AstNode[] {
-    const cached = this.functionCache.get(name);
+  functionsNamed(name: string, limit = 8, within?: Span): AstNode[] {
+    const key = within ? `${name}@${within[0]}` : name;
+    const cached = this.functionCache.get(key);
     if (cached) return cached;
     const found: AstNode[] = [];
     for (const d of this.topLevelDeclarations(name)) {
@@ -214,7 +238,7 @@ export class JsSource {
       }
     }
     if (found.length === 0 && this.searchable(name)) {
-      for (const at of this.identifierHits(name, DEFINITION_TAIL)) {
+      for (const at of this.identifierHits(name, DEFINITION_TAIL, within)) {
         if (found.length >= limit) break;
         const isCall = this.text.charCodeAt(skipSpaces(this.text, at + name.length)) === 40; /* ( */
         if (isCall && !/function\s*\*?\s*$/.test(this.text.slice(Math.max(0, at - 16), at))) continue;
@@ -234,7 +258,7 @@ export class JsSource {
         }
       }
     }
-    this.functionCache.set(name, found);
+    this.functionCache.set(key, found);
     return found;
   }
 
@@ -262,14 +286,15 @@ export class JsSource {
     return out;
   }
 
-  /** Call expressions `name(…)` anywhere in the file (bounded). */
-  callsOf(name: string, limit = 24): AstNode[] {
-    const cached = this.callCache.get(name);
+  /** Call expressions `name(…)` in the file, or `within` a span (bounded). */
+  callsOf(name: string, limit = 24, within?: Span): AstNode[] {
+    const key = within ? `${name}@${within[0]}` : name;
+    const cached = this.callCache.get(key);
     if (cached) return cached;
     const calls: AstNode[] = [];
-    this.callCache.set(name, calls);
+    this.callCache.set(key, calls);
     if (!this.searchable(name)) return calls;
-    for (const at of this.identifierHits(name, CALL_TAIL)) {
+    for (const at of this.identifierHits(name, CALL_TAIL, within)) {
       if (calls.length >= limit) break;
       if (/function\s*\*?\s*$/.test(this.text.slice(Math.max(0, at - 16), at))) continue;
       const path = this.pathTo(at, at + name.length);

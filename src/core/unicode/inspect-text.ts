@@ -206,7 +206,8 @@ function* words(text: string): Generator<{ offset: number; word: string }> {
   for (let m = re.exec(text); m; m = re.exec(text)) yield { offset: m.index, word: m[0] };
 }
 
-function mixedScript(word: string): ScriptName[] | null {
+/** Scripts of a word that mixes ASCII letters with letters of another script (Latin look-alikes are Latin), or null. */
+export function mixedScript(word: string): ScriptName[] | null {
   const scripts = new Set<ScriptName>();
   let hasAsciiLetter = false;
   for (const ch of word) {
