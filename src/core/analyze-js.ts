@@ -91,7 +91,7 @@ const ANCHORS: Array<[RegExp, ((m: RegExpExecArray, text: string) => boolean)?]>
     const name = named?.[1] ?? named?.[3];
     return name === undefined || name === 'get' || envVariableKind(name) !== undefined;
   }],
-  [/resolvedOptions|getTimezoneOffset|navigator\.language|hostname\(|networkInterfaces|userInfo\(|machine-id|IOPlatformUUID|MachineGuid|git config/g],
+  [/\.env\.get\(|resolvedOptions|getTimezoneOffset|navigator\.language|hostname\(|networkInterfaces|userInfo\(|machine-id|IOPlatformUUID|MachineGuid|git config/g],
   [/fromCharCode|\.reverse\(\)\.join|:\/\//g],
   // Whole literals of base64/hex shape, judged by the same gate the payload detector uses.
   [/(["'`])([A-Za-z0-9+/=_-]{8,})\1/g, (m) => looksEncoded(m[2]!)],
