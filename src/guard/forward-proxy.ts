@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { decideEgress } from '../core/policy/egress.js';
 import { newRecordId, redactPathSecrets, type BeginRecord } from '../audit/record.js';
 import type { GuardContext } from './server.js';
+import { endToEndHeaders, relayHoldingLast } from './http-relay.js';
 
 function ms(start: number): number {
   return Math.round((performance.now() - start) * 1000) / 1000;
@@ -117,8 +118,6 @@ export async function handleConnect(ctx: GuardContext, req: IncomingMessage, soc
   });
 }
 
-const HOP = new Set(['connection', 'keep-alive', 'proxy-authorization', 'proxy-connection', 'te', 'trailer', 'transfer-encoding', 'upgrade']);
-
 export async function handleAbsoluteUrl(ctx: GuardContext, req: IncomingMessage, res: ServerResponse, agent: http.Agent): Promise<void> {
   const t0 = performance.now();
   let url: URL;
@@ -144,10 +143,7 @@ export async function handleAbsoluteUrl(ctx: GuardContext, req: IncomingMessage,
   record.action = 'allow';
   record.overheadMs = ms(t0);
   const begun = ctx.sink.begin(record);
-  const headers: string[] = [];
-  for (let i = 0; i < req.rawHeaders.length; i += 2) {
-    if (!HOP.has(req.rawHeaders[i]!.toLowerCase())) headers.push(req.rawHeaders[i]!, req.rawHeaders[i + 1]!);
-  }
+  const headers = endToEndHeaders(req.rawHeaders);
   let bytesOut = 0;
   let done = false;
   const finish = (status: number | null, outcome: 'completed' | 'upstream-error' | 'client-aborted', error: string | null) => {
@@ -165,23 +161,13 @@ export async function handleAbsoluteUrl(ctx: GuardContext, req: IncomingMessage,
     });
   });
   upReq.on('response', (upRes) => {
-    const out: string[] = [];
-    for (let i = 0; i < upRes.rawHeaders.length; i += 2) {
-      if (!HOP.has(upRes.rawHeaders[i]!.toLowerCase())) out.push(upRes.rawHeaders[i]!, upRes.rawHeaders[i + 1]!);
-    }
+    const out = endToEndHeaders(upRes.rawHeaders);
     out.push('x-telltale-overhead-ms', String(record.overheadMs), 'x-telltale-request-id', record.id);
     void begun.then(() => {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
       // As in the reverse proxy: the byte that completes a fixed-length body waits for the commit.
-      const declared = upRes.headers['content-length'] === undefined ? -1 : Number(upRes.headers['content-length']);
-      let held: Buffer | undefined;
-      upRes.on('data', (c: Buffer) => {
-        bytesOut += c.length;
-        if (declared >= 0 && bytesOut >= declared) held = held ? Buffer.concat([held, c]) : c;
-        else if (!res.write(c)) upRes.pause();
-      });
-      res.on('drain', () => upRes.resume());
-      upRes.on('end', () => void finish(upRes.statusCode ?? null, 'completed', null).then(() => res.end(held)));
+      const relay = relayHoldingLast(upRes, res, (n) => (bytesOut += n));
+      upRes.on('end', () => void finish(upRes.statusCode ?? null, 'completed', null).then(() => res.end(relay.held())));
     });
   });
   res.on('close', () => {

@@ -27,23 +27,15 @@ import type { AuditSink } from '../audit/writer.js';
 import { guardError, type GuardErrorKind } from './responses.js';
 import { handleConnect, handleAbsoluteUrl } from './forward-proxy.js';
 import { GuardStats } from './stats.js';
+import { endToEndHeaders, relayHoldingLast } from './http-relay.js';
 import { SecretScanBatcher } from './secret-batcher.js';
 
 export const OVERHEAD_HEADER = 'x-telltale-overhead-ms';
 export const REQUEST_ID_HEADER = 'x-telltale-request-id';
 
-const HOP_BY_HOP = new Set([
-  'connection',
-  'keep-alive',
-  'proxy-authenticate',
-  'proxy-authorization',
-  'proxy-connection',
-  'te',
-  'trailer',
-  'transfer-encoding',
-  'upgrade',
-  'host',
-]);
+/** The reverse proxy sets Host to the upstream's own. */
+const NOT_FORWARDED = new Set(['host']);
+const NOT_FORWARDED_WHEN_REWRITTEN = new Set(['host', 'content-length']);
 
 export interface GuardOptions {
   config: GuardConfig;
@@ -72,21 +64,6 @@ function ms(start: number): number {
 }
 
 /** Copies raw headers minus hop-by-hop ones, as a flat [name, value, …] list. */
-function forwardHeaders(raw: string[], extraSkip?: Set<string>): string[] {
-  const out: string[] = [];
-  const connectionListed = new Set<string>();
-  for (let i = 0; i < raw.length; i += 2) {
-    if (raw[i]!.toLowerCase() === 'connection') for (const t of raw[i + 1]!.split(',')) connectionListed.add(t.trim().toLowerCase());
-  }
-  for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!;
-    const lower = name.toLowerCase();
-    if (HOP_BY_HOP.has(lower) || connectionListed.has(lower) || extraSkip?.has(lower)) continue;
-    out.push(name, raw[i + 1]!);
-  }
-  return out;
-}
-
 function agentOf(req: IncomingMessage, ctx: GuardContext): string | null {
   const ua = req.headers['user-agent'];
   return (typeof ua === 'string' && ua) ? ua.slice(0, 256) : ctx.agentName ?? null;
@@ -338,7 +315,7 @@ export class Guard {
 
     // 4. Forward: the original bytes unless an action rewrote the body.
     const payload = outcome?.decision === 'modified' ? Buffer.from(JSON.stringify(outcome.forwardBody)) : raw;
-    const headers = forwardHeaders(req.rawHeaders, outcome?.decision === 'modified' ? new Set(['content-length']) : undefined);
+    const headers = endToEndHeaders(req.rawHeaders, outcome?.decision === 'modified' ? NOT_FORWARDED_WHEN_REWRITTEN : NOT_FORWARDED);
     headers.push('host', match.upstream.host);
     const hasLength = outcome?.decision !== 'modified' && req.headers['content-length'] !== undefined;
     if (!hasLength && (payload.length > 0 || outcome?.decision === 'modified')) headers.push('content-length', String(payload.length));
@@ -421,28 +398,20 @@ export class Guard {
       upReq.on('response', (upRes: IncomingMessage) => {
         status = upRes.statusCode ?? 502;
         const tHeaders = performance.now();
-        const out = forwardHeaders(upRes.rawHeaders);
+        const out = endToEndHeaders(upRes.rawHeaders, NOT_FORWARDED);
         const overhead = Math.round((overheadBefore + (performance.now() - tHeaders)) * 1000) / 1000;
         out.push(OVERHEAD_HEADER, String(overhead), REQUEST_ID_HEADER, base.id);
-        // With a Content-Length the client sees the end with the last byte, not with
-        // res.end(): that last chunk waits for the commit.
-        const declared = upRes.headers['content-length'] === undefined ? -1 : Number(upRes.headers['content-length']);
         res.writeHead(status, upRes.statusMessage, out);
         // A stream's headers go out at once (SSE clients wait for them); a fixed-length
         // body's go with its bytes, in one write.
-        if (declared < 0) res.flushHeaders();
-        let held: Buffer | undefined;
-        upRes.on('data', (chunk: Buffer) => {
-          bytesOut += chunk.length;
-          if (declared >= 0 && bytesOut >= declared) held = held ? Buffer.concat([held, chunk]) : chunk;
-          else if (!res.write(chunk)) upRes.pause();
-        });
-        res.on('drain', () => upRes.resume());
+        if (upRes.headers['content-length'] === undefined) res.flushHeaders();
+        // The last chunk of a fixed-length body waits for the commit.
+        const relay = relayHoldingLast(upRes, res, (n) => (bytesOut += n));
         upRes.on('end', () => {
           if (settled) return;
           // Commit the record, then end the response.
           void finish('completed', null, overhead).then(() => {
-            if (!res.destroyed) res.end(held);
+            if (!res.destroyed) res.end(relay.held());
             resolve();
           });
         });
