@@ -74,7 +74,7 @@ const ANCHORS: Array<[RegExp, ((m: RegExpExecArray, text: string) => boolean)?]>
   // characters…); look-alikes only where the detector looks at them. Box drawing, emoji and
   // accented text are not anchors.
   [/[^\x09\x0a\x0d\x20-\x7e]/g, (m, text) => {
-    const kind = classifyCached(m[0].codePointAt(0)!);
+    const kind = classifyCodePoint(m[0].codePointAt(0)!);
     return kind !== null && (kind !== 'confusable' || lookalikeMatters(text, m.index));
   }],
   // Escapes: `\uXXXX` is exactly four digits, `\u{…}` one to six.
@@ -102,17 +102,6 @@ const ANCHORS: Array<[RegExp, ((m: RegExpExecArray, text: string) => boolean)?]>
     sameButSeparators(unescapeLiteral(m[2]!), unescapeLiteral(m[4]!)) !== undefined],
   [/["'`][A-Z][a-z]+\/[A-Z][A-Za-z_]+["'`]|["'`][a-z]{2,3}[-_][A-Z]{2}["'`]/g],
 ];
-
-/** classifyCodePoint per code point, remembered: a bundle repeats the same few hundred non-ASCII characters ~100,000 times. */
-const classified = new Map<number, ReturnType<typeof classifyCodePoint>>();
-function classifyCached(cp: number): ReturnType<typeof classifyCodePoint> {
-  let kind = classified.get(cp);
-  if (kind === undefined) {
-    kind = classifyCodePoint(cp);
-    classified.set(cp, kind);
-  }
-  return kind;
-}
 
 const WORD_CHAR = /[\p{L}\p{M}\p{Nd}]/u;
 const LITERAL_OPEN = /["'`}]/;

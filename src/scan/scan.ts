@@ -49,16 +49,13 @@ class PortionWorker {
     });
   }
 
-  private ask(request: WorkerRequest): Promise<WorkerReply> {
+  portion(path: string, text: string, outline: StatementOutline, chosen: number[]): Promise<PortionResult | null> {
     if (this.failed) return Promise.resolve(null);
+    const request: WorkerRequest = { path, text, outline, chosen };
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       this.worker.postMessage(request);
     });
-  }
-
-  portion(path: string, text: string, outline: StatementOutline, chosen: number[]): Promise<PortionResult | null> {
-    return this.ask({ path, text, outline, chosen });
   }
 
   close(): void {

@@ -4,7 +4,7 @@
  */
 import { BIGRAM_COSTS, MODEL_CLASSES, UNIGRAM_COSTS, WITHIN_CLASS_COSTS } from './bigram-table.js';
 
-/** Class of a UTF-16 code unit in the model, or -1 outside printable ASCII. Must match the table generator. */
+/** Class of a UTF-16 code unit in the model, or -1 outside printable ASCII (the table generator imports it too). */
 export function classOf(c: number): number {
   if (c >= 97 && c <= 122) return c - 97;
   if (c >= 65 && c <= 90) return c - 65;

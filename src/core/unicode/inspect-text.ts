@@ -106,8 +106,29 @@ export function hasNonAscii(text: string): boolean {
 
 const JOINER_SCRIPTS = new Set<ScriptName>(['Arabic', 'Other', 'Hebrew']);
 
+/** Kinds in the order of their codes in the memo below (0: not yet classified, 1: nothing). */
+const KIND_CODES: ReadonlyArray<HiddenCharKind> = ['tag', 'bidi-control', 'invisible', 'variation-selector', 'unusual-space', 'confusable', 'control', 'private-use', 'noncharacter', 'unassigned'];
+/**
+ * classifyCodePoint's answers, one byte per code point (1.1 MB, allocated on first
+ * use): a 13 MB bundle asks about the same few hundred characters ~100,000 times,
+ * and each fresh answer is up to nine range searches.
+ */
+let memo: Uint8Array | undefined;
+
 /** Classifies one code point; null for ordinary characters. */
 export function classifyCodePoint(codePoint: number): HiddenCharKind | null {
+  if (codePoint < 0x80 || codePoint > 0x10ffff) return classifyUncached(codePoint);
+  memo ??= new Uint8Array(0x110000);
+  let code = memo[codePoint]!;
+  if (code === 0) {
+    const kind = classifyUncached(codePoint);
+    code = kind === null ? 1 : 2 + KIND_CODES.indexOf(kind);
+    memo[codePoint] = code;
+  }
+  return code === 1 ? null : KIND_CODES[code - 2]!;
+}
+
+function classifyUncached(codePoint: number): HiddenCharKind | null {
   if (codePoint < 0x80) {
     if (codePoint === 0x09 || codePoint === 0x0a || codePoint === 0x0d) return null;
     return codePoint < 0x20 || codePoint === 0x7f ? 'control' : null;
