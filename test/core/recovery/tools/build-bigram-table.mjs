@@ -1,23 +1,13 @@
 // Regenerates src/core/recovery/bigram-table.ts: character-class unigram and bigram costs
 // learned from English prose and code (the JSDoc and examples of @types/node and
 // TypeScript's lib.es5.d.ts, pinned by package-lock.json).
-// Run from the repository root: node test/core/recovery/tools/build-bigram-table.mjs
+// Run from the repository root after `npm run build`: node test/core/recovery/tools/build-bigram-table.mjs
 import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+// The classes the model reads the table with: one definition for both.
+import { classOf } from '../../../../dist/core/recovery/text-model.js';
 
 const CLASSES = 32;
-// Must match classOf() in src/core/recovery/text-model.ts.
-function classOf(c) {
-  if (c >= 97 && c <= 122) return c - 97;
-  if (c >= 65 && c <= 90) return c - 65;
-  if (c >= 48 && c <= 57) return 26;
-  if (c === 32 || c === 9 || c === 10 || c === 13) return 27;
-  if (c === 46) return 28;
-  if (c === 45 || c === 95) return 29;
-  if (c === 47 || c === 58) return 30;
-  if (c > 32 && c < 127) return 31;
-  return -1;
-}
 
 function walk(dir, out) {
   for (const name of readdirSync(dir).sort()) {
