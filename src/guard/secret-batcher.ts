@@ -1,8 +1,8 @@
 /**
- * Secret scans of concurrent requests merged into one secretlint call. A secretlint call
- * costs ~80 µs before it reads a byte (it builds its rule set per call), more than
- * scanning the few KB a request adds to a resent conversation; under load, requests
- * whose bodies arrived in the same event-loop turn share that cost. Texts of different
+ * Secret scans of concurrent requests merged into one pass. A pass costs ~20 µs before
+ * it reads a byte (two dozen rules, each with its own setup), about half of scanning
+ * the few KB a request adds to a resent conversation; under load, requests whose bodies
+ * arrived in the same event-loop turn share that cost. Texts of different
  * requests are joined with the same separator as the fields of one request, which no
  * rule matches across (scanSecrets), so results are exactly those of separate calls.
  */

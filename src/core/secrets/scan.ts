@@ -2,17 +2,37 @@
  * Secret detection over outgoing text with a maintained rule set: secretlint's
  * recommended preset (AWS, GCP, GitHub, GitLab, npm, Slack, OpenAI, Anthropic, private
  * keys, basic auth, database connection strings, …), not a handful of local regexes.
- * Many fields are scanned in one secretlint call (joined with a separator that no
- * rule can match across) and the ranges are mapped back to each field. Pure: no I/O.
+ * Many fields are scanned in one pass (joined with a separator that no rule can match
+ * across) and the ranges are mapped back to each field. Pure: no I/O.
+ *
+ * The preset's rules run through the rule API secretlint documents
+ * (`@secretlint/types`: a preset registers rules, a rule's `file(source)` reports
+ * ranges), not through `lintSource`, for two reasons:
+ * - `lintSource` builds every rule, its translator and event plumbing on each call:
+ *   ~80 µs before it reads a byte, more than scanning the ~5 KB a coding agent adds to
+ *   a resent conversation. Here the rules are created once.
+ * - `lintSource` honours in-band `secretlint-disable` comments (the preset's
+ *   filter-comments rule). In outgoing requests the text is untrusted — a file the agent
+ *   read could say `secretlint-disable` and switch off redaction for everything after
+ *   it, other fields and other requests scanned in the same pass included — so that
+ *   rule is left out. Every scanner rule of the preset runs.
+ * test/core/secrets/scan.test.ts checks that the results equal `lintSource`'s (with
+ * that one rule disabled) over every kind of secret the preset knows.
  */
-import { lintSource } from '@secretlint/core';
-import { secretLintProfiler } from '@secretlint/profiler';
+import type {
+  SecretLintRuleContext,
+  SecretLintRuleCreator,
+  SecretLintRuleLocalizeMessages,
+  SecretLintRuleMessageTranslate,
+  SecretLintRulePresetContext,
+  SecretLintRuleReportHandler,
+  SecretLintSourceCode,
+  SecretLintSourceNodeLocation,
+  SecretLintSourceNodePosition,
+  SecretLintSourceNodeRange,
+} from '@secretlint/types';
 import { creator as recommendedPreset } from '@secretlint/secretlint-rule-preset-recommend';
-
-// secretlint's built-in profiler keeps every performance mark of the process forever and
-// scans that list on each new mark: O(n²) time and unbounded memory in a long-running
-// guard (3 ms per request after a few hundred). telltale never reads the profile.
-secretLintProfiler.mark = () => {};
+import { StructuredSource } from 'structured-source';
 
 export interface SecretMatch {
   /** Index of the text in the scanned list. */
@@ -29,14 +49,131 @@ export interface SecretMatch {
 // Blank lines and a NUL on either side: no secret pattern spans them.
 const SEPARATOR = '\n\n\u0000\n\n';
 
-const CONFIG = {
-  rules: [{ id: '@secretlint/secretlint-rule-preset-recommend', rule: recommendedPreset }],
-};
+/** Rules of the preset that are not run (see above). */
+export const OMITTED_RULES: ReadonlySet<string> = new Set(['@secretlint/secretlint-rule-filter-comments']);
 
-function typeOf(ruleId: string, messageId: string | undefined): string {
+/** The kind of secret a rule reports, e.g. `GITHUB_TOKEN` (placeholders and findings show it). */
+export function secretTypeOf(ruleId: string, messageId: string | undefined): string {
   if (messageId && /^[A-Za-z0-9_]+$/.test(messageId)) return messageId.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
   return ruleId.replace(/^@secretlint\/secretlint-rule-/, '').toUpperCase().replace(/-/g, '_');
 }
+
+/** The joined text as a rule sees it. Line/column helpers are built only if a rule asks. */
+class TextSource implements SecretLintSourceCode {
+  // The content is passed as is (lintSource drops a leading BOM, which shifts every range).
+  readonly hasBOM = false;
+  readonly filePath = '/telltale/request.txt';
+  readonly physicalFilePath = undefined;
+  readonly contentType = 'text';
+  readonly ext = '.txt';
+  private lines: StructuredSource | undefined;
+  constructor(readonly content: string) {}
+  private get structured(): StructuredSource {
+    return (this.lines ??= new StructuredSource(this.content));
+  }
+  getFilePath(): string {
+    return this.filePath;
+  }
+  getPhysicalFilePath(): undefined {
+    return undefined;
+  }
+  locationToRange(loc: SecretLintSourceNodeLocation): SecretLintSourceNodeRange {
+    return this.structured.locationToRange(loc);
+  }
+  rangeToLocation(range: SecretLintSourceNodeRange): SecretLintSourceNodeLocation {
+    const { start, end } = this.structured.rangeToLocation(range);
+    return { start: { line: start.line, column: start.column }, end: { line: end.line, column: end.column } };
+  }
+  positionToIndex(pos: SecretLintSourceNodePosition): number {
+    return this.structured.positionToIndex(pos);
+  }
+  indexToPosition(index: number): SecretLintSourceNodePosition {
+    const { line, column } = this.structured.indexToPosition(index);
+    return { line, column };
+  }
+}
+
+interface Reported {
+  ruleId: string;
+  start: number;
+  end: number;
+  messageId: string;
+  message: string;
+}
+
+interface Ignored {
+  start: number;
+  end: number;
+  targetRuleId: string;
+}
+
+/** English messages, as secretlint's translator formats them. */
+function translatorFor<T extends SecretLintRuleLocalizeMessages>(messages: T): SecretLintRuleMessageTranslate<T> {
+  return ((messageId: keyof T, props?: Record<string, unknown>) => {
+    const handler = messages[messageId];
+    const id = String(messageId);
+    if (!handler) throw new Error(`secret rule message ${id} is missing`);
+    const format = typeof handler === 'function' ? (handler as (p?: unknown) => string) : handler.en;
+    return { message: typeof props === 'object' && props !== null ? format(props) : format(), messageId: id, data: props };
+  }) as SecretLintRuleMessageTranslate<T>;
+}
+
+/** The preset's rules, created once; `scan` runs them all over one text. */
+class SecretRuleSet {
+  private readonly handlers: { ruleId: string; file: NonNullable<SecretLintRuleReportHandler['file']> }[] = [];
+  private reported: Reported[] = [];
+  private ignored: Ignored[] = [];
+
+  constructor() {
+    const preset: SecretLintRulePresetContext = {
+      sharedOptions: {},
+      registerRule: (rule) => this.register(rule as SecretLintRuleCreator),
+    };
+    recommendedPreset.create(preset, {});
+  }
+
+  private register(rule: SecretLintRuleCreator): void {
+    const ruleId = rule.meta.id;
+    if (OMITTED_RULES.has(ruleId)) return;
+    const types = rule.meta.supportedContentTypes;
+    if (!types.includes('text') && !types.includes('all')) return;
+    const context: SecretLintRuleContext = {
+      sharedOptions: {},
+      createTranslator: translatorFor,
+      report: (d) => {
+        this.reported.push({ ruleId, start: d.range[0], end: d.range[1], messageId: d.message.messageId, message: d.message.message });
+      },
+      ignore: (d) => {
+        this.ignored.push({ start: d.range[0], end: d.range[1], targetRuleId: d.targetRuleId });
+      },
+    };
+    // secretlint passes `{}` when the configuration gives a preset's rule no options.
+    const handler = rule.create(context, {});
+    if (handler.file) this.handlers.push({ ruleId, file: handler.file.bind(handler) });
+  }
+
+  scan(content: string): Reported[] {
+    const source = new TextSource(content);
+    const reported: Reported[] = (this.reported = []);
+    const ignored: Ignored[] = (this.ignored = []);
+    for (const h of this.handlers) {
+      // Rules report synchronously; only GCP's reading of a .p12 file from disk is
+      // asynchronous, and it never runs for text. Fail loudly if a new preset changes that.
+      if (h.file(source)) throw new Error(`secret rule ${h.ruleId} answered asynchronously; telltale runs the preset's rules synchronously`);
+    }
+    return settle(reported, ignored);
+  }
+}
+
+/** What secretlint does with the reports: drop ignored ranges and duplicates, sort. */
+function settle(reported: Reported[], ignored: Ignored[]): Reported[] {
+  const inside = (i: number, r: Ignored) => r.start <= i && i <= r.end;
+  const kept = ignored.length === 0 ? reported : reported.filter((m) => !ignored.some((r) => inside(m.start, r) && inside(m.end, r) && (r.targetRuleId === '*' || r.targetRuleId === m.ruleId)));
+  const distinct = kept.filter((m, i) => !kept.some((o, j) => j > i && o.start === m.start && o.end === m.end && o.message === m.message));
+  return distinct.sort((a, b) => a.start - b.start || a.end - b.end);
+}
+
+let rules: SecretRuleSet | undefined;
 
 /** Finds secrets in each text. Results are sorted by index, then start. */
 export async function scanSecrets(texts: readonly string[]): Promise<SecretMatch[]> {
@@ -48,13 +185,10 @@ export async function scanSecrets(texts: readonly string[]): Promise<SecretMatch
     starts.push(content.length);
     content += t;
   }
-  const result = await lintSource({
-    source: { content, filePath: '/telltale/request.txt', ext: '.txt', contentType: 'text' },
-    options: { config: CONFIG, maskSecrets: false, noPhysicFilePath: true },
-  });
+  const found = (rules ??= new SecretRuleSet()).scan(content);
   const out: SecretMatch[] = [];
-  for (const m of result.messages) {
-    const [s, e] = m.range;
+  for (const m of found) {
+    const s = m.start;
     // Binary search the field that holds the match.
     let lo = 0;
     let hi = starts.length - 1;
@@ -65,13 +199,7 @@ export async function scanSecrets(texts: readonly string[]): Promise<SecretMatch
     }
     const base = starts[lo]!;
     const len = texts[lo]!.length;
-    out.push({
-      index: lo,
-      start: s - base,
-      end: Math.min(e - base, len),
-      ruleId: m.ruleId,
-      type: typeOf(m.ruleId, m.messageId),
-    });
+    out.push({ index: lo, start: s - base, end: Math.min(m.end - base, len), ruleId: m.ruleId, type: secretTypeOf(m.ruleId, m.messageId) });
   }
   out.sort((a, b) => a.index - b.index || a.start - b.start);
   return out;
