@@ -13,11 +13,18 @@ export interface AuditSink {
    * Queues an operation; the promise resolves when it is committed (or the store failed).
    * `bodyBytes`, when given, is the stored body as UTF-8 (instead of `record.body`).
    */
-  begin(record: BeginRecord, bodyBytes?: Uint8Array, options?: { defer?: boolean }): Promise<void>;
+  begin(record: BeginRecord, bodyBytes?: Uint8Array, options?: BeginOptions): Promise<void>;
   complete(record: CompleteRecord): Promise<void>;
   close(): Promise<void>;
   /** Write failures so far (reported on stderr once each). */
   readonly failures: number;
+}
+
+export interface BeginOptions {
+  /** May wait a moment to leave with its final record (streams: see DEFER_MS). */
+  defer?: boolean;
+  /** Nothing else is in flight to share a message with: send it now, not a loop turn later. */
+  now?: boolean;
 }
 
 /** For `audit.store: none`: nothing is kept, nothing is awaited. */
@@ -95,10 +102,15 @@ export class WorkerSink implements AuditSink {
    * Operations go to the writer thread in one message per event-loop turn: under load a
    * postMessage per operation costs more than the operation.
    */
-  private post(op: OpMessage, transfer?: ArrayBuffer, defer = false): Promise<void> {
+  private post(op: OpMessage, transfer?: ArrayBuffer, when: BeginOptions = {}): Promise<void> {
     this.batch.push(op);
     if (transfer) this.transfers.push(transfer);
-    if (defer) {
+    const done = new Promise<void>((resolve) => this.waiting.push({ seq: op.seq, resolve }));
+    if (when.now && !when.defer) {
+      // The writer starts on it while the request is still being sent upstream: its commit
+      // must be done before the (fast) response can end.
+      this.flush();
+    } else if (when.defer) {
       // A request record may wait a moment: it usually leaves with its final record, in
       // one message and one commit (a fast response costs one writer round trip, not two).
       this.deferTimer ??= setTimeout(() => this.flush(), DEFER_MS);
@@ -106,7 +118,7 @@ export class WorkerSink implements AuditSink {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
     }
-    return new Promise((resolve) => this.waiting.push({ seq: op.seq, resolve }));
+    return done;
   }
 
   private flush(): void {
@@ -123,22 +135,19 @@ export class WorkerSink implements AuditSink {
     this.worker.postMessage({ type: 'ops', ops } satisfies ToWorker, transfers);
   }
 
-  begin(record: BeginRecord, bodyBytes?: Uint8Array, options?: { defer?: boolean }): Promise<void> {
+  begin(record: BeginRecord, bodyBytes?: Uint8Array, options: BeginOptions = {}): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const defer = options?.defer === true;
-    if (!bodyBytes) return this.post({ seq: ++this.seq, op: { op: 'begin', record } }, undefined, defer);
+    if (!bodyBytes) return this.post({ seq: ++this.seq, op: { op: 'begin', record } }, undefined, options);
     // A private copy moves to the writer thread without serialisation; the caller's
     // buffer may still be on its way to the upstream.
     const copy = new Uint8Array(bodyBytes);
-    return this.post({ seq: ++this.seq, op: { op: 'begin', record }, bodyBytes: copy }, copy.buffer as ArrayBuffer, defer);
+    return this.post({ seq: ++this.seq, op: { op: 'begin', record }, bodyBytes: copy }, copy.buffer as ArrayBuffer, options);
   }
 
   complete(record: CompleteRecord): Promise<void> {
     if (this.closed) return Promise.resolve();
-    const done = this.post({ seq: ++this.seq, op: { op: 'complete', record } });
     // A response's end waits for this one: send it (and what is queued before it) now.
-    this.flush();
-    return done;
+    return this.post({ seq: ++this.seq, op: { op: 'complete', record } }, undefined, { now: true });
   }
 
   close(): Promise<void> {
