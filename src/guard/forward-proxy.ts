@@ -8,18 +8,10 @@ import http, { type IncomingMessage, type ServerResponse, type OutgoingHttpHeade
 import net, { type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { decideEgress } from '../core/policy/egress.js';
-import { newRecordId, redactPathSecrets, type BeginRecord } from '../audit/record.js';
+import { redactPathSecrets, type BeginRecord } from '../audit/record.js';
+import { OVERHEAD_HEADER, REQUEST_ID_HEADER, elapsedMs as ms, newRequestRecord } from './request-record.js';
 import type { GuardContext } from './server.js';
 import { endToEndHeaders, relayHoldingLast } from './http-relay.js';
-
-function ms(start: number): number {
-  return Math.round((performance.now() - start) * 1000) / 1000;
-}
-
-function agentOf(req: IncomingMessage, ctx: GuardContext): string | null {
-  const ua = req.headers['user-agent'];
-  return typeof ua === 'string' && ua ? ua.slice(0, 256) : ctx.agentName ?? null;
-}
 
 function parseAuthority(authority: string): { host: string; port: number } | null {
   const m = /^(\[[0-9a-fA-F:.]+\]|[^:/\s]+):(\d{1,5})$/.exec(authority);
@@ -30,26 +22,7 @@ function parseAuthority(authority: string): { host: string; port: number } | nul
 }
 
 function baseRecord(ctx: GuardContext, req: IncomingMessage, kind: 'connect' | 'forward', host: string, port: number, path: string): BeginRecord {
-  return {
-    id: newRecordId(),
-    kind,
-    time: new Date().toISOString(),
-    timeMs: Date.now(),
-    route: null,
-    upstream: `${host}:${port}`,
-    method: req.method ?? 'CONNECT',
-    path,
-    host,
-    port,
-    overheadMs: null,
-    bytesIn: 0,
-    model: null,
-    agent: agentOf(req, ctx),
-    stream: false,
-    findings: [],
-    action: 'deny',
-    body: null,
-  };
+  return newRequestRecord(req, ctx.agentName, { kind, route: null, upstream: `${host}:${port}`, method: req.method ?? 'CONNECT', path, host, port, action: 'deny' });
 }
 
 function refusal(target: string, rule: string): string {
@@ -73,7 +46,7 @@ export async function handleConnect(ctx: GuardContext, req: IncomingMessage, soc
     record.overheadMs = ms(t0);
     await ctx.sink.begin({ ...record, status: 403, latencyMs: ms(t0), bytesOut: body.length, outcome: 'denied', error: null });
     ctx.log(`CONNECT ${authority} 403 denied (${decision.rule}) agent=${record.agent ?? '-'}`);
-    socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\nx-telltale-overhead-ms: ${ms(t0)}\r\nx-telltale-request-id: ${record.id}\r\n\r\n${body}`);
+    socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${OVERHEAD_HEADER}: ${ms(t0)}\r\n${REQUEST_ID_HEADER}: ${record.id}\r\n\r\n${body}`);
     return;
   }
   record.action = 'allow';
@@ -104,7 +77,7 @@ export async function handleConnect(ctx: GuardContext, req: IncomingMessage, soc
   });
   upstream.on('error', (error: NodeJS.ErrnoException) => {
     if (!socket.destroyed && bytesOut === 0 && socket.writable) {
-      socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\nx-telltale-overhead-ms: ${record.overheadMs}\r\nx-telltale-request-id: ${record.id}\r\n\r\ntelltale: cannot reach ${authority}: ${error.code ?? error.message}\n`);
+      socket.end(`HTTP/1.1 502 Bad Gateway\r\ncontent-type: text/plain\r\nconnection: close\r\n${OVERHEAD_HEADER}: ${record.overheadMs}\r\n${REQUEST_ID_HEADER}: ${record.id}\r\n\r\ntelltale: cannot reach ${authority}: ${error.code ?? error.message}\n`);
     } else socket.destroy();
     finish(502, `cannot reach ${authority}: ${error.code ?? error.message}`);
   });
@@ -137,7 +110,7 @@ export async function handleAbsoluteUrl(ctx: GuardContext, req: IncomingMessage,
     req.resume();
     await ctx.sink.begin({ ...record, status: 403, latencyMs: ms(t0), bytesOut: body.length, outcome: 'denied', error: null, overheadMs: ms(t0) });
     ctx.log(`${record.method} http://${authority}${record.path} 403 denied (${decision.rule}) agent=${record.agent ?? '-'}`);
-    res.writeHead(403, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), 'x-telltale-overhead-ms': String(ms(t0)), 'x-telltale-request-id': record.id }).end(body);
+    res.writeHead(403, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(body), [OVERHEAD_HEADER]: String(ms(t0)), [REQUEST_ID_HEADER]: record.id }).end(body);
     return;
   }
   record.action = 'allow';
@@ -156,13 +129,13 @@ export async function handleAbsoluteUrl(ctx: GuardContext, req: IncomingMessage,
   upReq.on('error', (error: NodeJS.ErrnoException) => {
     const message = `cannot reach ${authority}: ${error.code ?? error.message}`;
     void finish(502, 'upstream-error', message).then(() => {
-      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', 'x-telltale-overhead-ms': String(record.overheadMs), 'x-telltale-request-id': record.id }).end(`telltale: ${message}\n`);
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain', [OVERHEAD_HEADER]: String(record.overheadMs), [REQUEST_ID_HEADER]: record.id }).end(`telltale: ${message}\n`);
       else res.destroy();
     });
   });
   upReq.on('response', (upRes) => {
     const out = endToEndHeaders(upRes.rawHeaders);
-    out.push('x-telltale-overhead-ms', String(record.overheadMs), 'x-telltale-request-id', record.id);
+    out.push(OVERHEAD_HEADER, String(record.overheadMs), REQUEST_ID_HEADER, record.id);
     void begun.then(() => {
       res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, out);
       // As in the reverse proxy: the byte that completes a fixed-length body waits for the commit.

@@ -22,7 +22,8 @@ import { compileDenyPaths } from '../core/request-inspection/deny-paths.js';
 import { inspectRequest, type InspectionPolicy, type InspectionOutcome, type RequestFinding } from '../core/request-inspection/inspect.js';
 import { InspectionCache } from '../core/request-inspection/cache.js';
 import { IncrementalParser } from '../core/request-inspection/incremental.js';
-import { newRecordId, redactPath, redactPathSecrets, type BeginRecord, type Outcome } from '../audit/record.js';
+import { redactPath, redactPathSecrets, type BeginRecord, type Outcome } from '../audit/record.js';
+import { OVERHEAD_HEADER, REQUEST_ID_HEADER, elapsedMs as ms, newRequestRecord } from './request-record.js';
 import type { AuditSink } from '../audit/writer.js';
 import { guardError, type GuardErrorKind } from './responses.js';
 import { handleConnect, handleAbsoluteUrl } from './forward-proxy.js';
@@ -30,8 +31,7 @@ import { GuardStats } from './stats.js';
 import { endToEndHeaders, relayHoldingLast } from './http-relay.js';
 import { SecretScanBatcher } from './secret-batcher.js';
 
-export const OVERHEAD_HEADER = 'x-telltale-overhead-ms';
-export const REQUEST_ID_HEADER = 'x-telltale-request-id';
+export { OVERHEAD_HEADER, REQUEST_ID_HEADER } from './request-record.js';
 
 /** The reverse proxy sets Host to the upstream's own. */
 const NOT_FORWARDED = new Set(['host']);
@@ -57,16 +57,6 @@ export interface GuardContext {
   selfAddresses: Set<string>;
   /** Track for shutdown. */
   sockets: Set<Socket>;
-}
-
-function ms(start: number): number {
-  return Math.round((performance.now() - start) * 1000) / 1000;
-}
-
-/** Copies raw headers minus hop-by-hop ones, as a flat [name, value, …] list. */
-function agentOf(req: IncomingMessage, ctx: GuardContext): string | null {
-  const ua = req.headers['user-agent'];
-  return (typeof ua === 'string' && ua) ? ua.slice(0, 256) : ctx.agentName ?? null;
 }
 
 export class Guard {
@@ -191,29 +181,19 @@ export class Guard {
   private async proxyApiRequest(req: IncomingMessage, res: ServerResponse, url: string, inspected: () => void): Promise<void> {
     const t0 = performance.now();
     const ctx = this.ctx;
-    const id = newRecordId();
     const match = matchRoute(this.routes, url);
     const api: ApiKind = match?.route.api ?? 'anthropic';
-    const base: BeginRecord = {
-      id,
+    const base = newRequestRecord(req, ctx.agentName, {
       kind: 'request',
-      time: new Date().toISOString(),
-      timeMs: Date.now(),
       route: match?.route.prefix ?? null,
       upstream: match ? match.upstream.origin : null,
       method: req.method ?? 'GET',
       path: await redactPathSecrets(url),
       host: null,
       port: null,
-      overheadMs: null,
-      bytesIn: 0,
-      model: null,
-      agent: agentOf(req, ctx),
-      stream: false,
-      findings: [],
       action: 'pass',
-      body: null,
-    };
+    });
+    const id = base.id;
     ctx.stats.requests++;
     // The stored body as received (bytes), once known; a blocked request keeps it too.
     let bodyBytes: Uint8Array | undefined;
