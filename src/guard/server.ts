@@ -333,10 +333,20 @@ export class Guard {
       let settled = false;
       let bytesOut = 0;
       let status: number | null = null;
+      // The request record is queued once, before the final record (writes are ordered): on
+      // the next tick after the request is handed to the socket, or here if the exchange
+      // ends first.
+      let recorded = false;
+      const recordOnce = () => {
+        if (recorded) return;
+        recorded = true;
+        record();
+      };
       // Records how the exchange ended; resolves when that record is committed.
       const finish = (outcome: Outcome, error: string | null, overheadMs?: number): Promise<void> => {
         if (settled) return Promise.resolve();
         settled = true;
+        recordOnce();
         if (error) ctx.log(`${base.method} ${base.path} ${status ?? '-'} ${outcome}: ${error}`);
         return ctx.sink.complete({ id: base.id, status, latencyMs: ms(t0), bytesOut, outcome, error, ...(overheadMs !== undefined ? { overheadMs } : {}) });
       };
@@ -412,7 +422,7 @@ export class Guard {
       });
       upReq.end(payload);
       // The socket writes the request in a tick queued by end(); this one runs after it.
-      process.nextTick(record);
+      process.nextTick(recordOnce);
     });
   }
 }
