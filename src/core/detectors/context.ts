@@ -45,13 +45,18 @@ export function locate(ctx: DetectorContext, start: number, end: number): Source
   return loc;
 }
 
+/** Ancestors already computed, per node: detectors ask for the same literal's several times. */
+const ancestorCache = new WeakMap<AstNode, readonly AstNode[]>();
+
 /**
  * Ancestors of a node, innermost first, from the path that descends from the
  * program to its span. Nodes of the same span as `node` below it on that path
  * (the key of a shorthand property `{a}` when `node` is its value) are not
- * its ancestors and are left out.
+ * its ancestors and are left out. Memoised per node (a node belongs to one tree).
  */
-export function ancestorsOf(ctx: DetectorContext, node: AstNode): AstNode[] {
+export function ancestorsOf(ctx: DetectorContext, node: AstNode): readonly AstNode[] {
+  const cached = ancestorCache.get(node);
+  if (cached) return cached;
   const path = ctx.source.pathTo(node.start, node.end);
   let end = path.lastIndexOf(node);
   if (end < 0) {
@@ -60,6 +65,7 @@ export function ancestorsOf(ctx: DetectorContext, node: AstNode): AstNode[] {
   }
   const out: AstNode[] = [];
   for (let i = end - 1; i >= 0; i--) out.push(path[i]!);
+  ancestorCache.set(node, out);
   return out;
 }
 
