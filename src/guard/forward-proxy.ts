@@ -2,10 +2,14 @@
  * The forward proxy (HTTP_PROXY / HTTPS_PROXY) for every egress that is not an LLM API
  * call: CONNECT tunnels and absolute-URL requests. Only hosts the egress policy allows
  * get through; every attempt, allowed or refused, is an audit record with host, port and
- * agent. Tunnelled TLS is not decrypted (docs/guard.md, "TLS interception").
+ * agent. Tunnelled TLS stays opaque, except with `tls.intercept` for the https routes'
+ * upstream hosts: then the tunnel is decrypted with a leaf of the local CA and its
+ * requests go through the reverse proxy's path (docs/guard.md, "TLS interception").
  */
 import http, { type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import net, { type Socket } from 'node:net';
+import { TLSSocket } from 'node:tls';
+import type { RouteConfig } from '../core/policy/config.js';
 import { performance } from 'node:perf_hooks';
 import { decideEgress } from '../core/policy/egress.js';
 import { redactPathSecrets, type BeginRecord } from '../audit/record.js';
@@ -49,6 +53,8 @@ export async function handleConnect(ctx: GuardContext, req: IncomingMessage, soc
     socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n${OVERHEAD_HEADER}: ${ms(t0)}\r\n${REQUEST_ID_HEADER}: ${record.id}\r\n\r\n${body}`);
     return;
   }
+  const interceptRoute = ctx.intercept?.routeFor(target.host, target.port);
+  if (interceptRoute) return intercept(ctx, record, interceptRoute, socket, head, t0);
   record.action = 'allow';
   record.overheadMs = ms(t0);
   const begun = ctx.sink.begin(record);
@@ -89,6 +95,50 @@ export async function handleConnect(ctx: GuardContext, req: IncomingMessage, soc
     upstream.destroy();
     finish(200, null);
   });
+}
+
+/**
+ * A CONNECT to an https route's upstream, with interception on: answered by the guard
+ * itself with a leaf certificate for that host; the decrypted requests are handed to
+ * the reverse proxy (same inspection, actions and audit as through the base URL). The
+ * CONNECT record says `intercept`, and how the agent's TLS handshake went: an agent that
+ * does not trust the CA, or pins its certificates, fails here and it is recorded.
+ */
+async function intercept(ctx: GuardContext, record: BeginRecord, route: RouteConfig, socket: Socket, head: Buffer, t0: number): Promise<void> {
+  const hooks = ctx.intercept!;
+  record.action = 'intercept';
+  record.overheadMs = ms(t0);
+  await ctx.sink.begin(record);
+  let finished = false;
+  const finish = (error: string | null) => {
+    if (finished) return;
+    finished = true;
+    void ctx.sink.complete({ id: record.id, status: 200, latencyMs: ms(t0), bytesOut: socket.bytesWritten, outcome: error ? 'client-aborted' : 'tunnel-closed', error });
+  };
+  if (socket.destroyed) return finish('client closed the connection before the tunnel opened');
+  socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+  // Bytes the client sent right after CONNECT (its ClientHello) belong to the TLS layer.
+  if (head.length > 0) socket.unshift(head);
+  const host = record.host!;
+  const secure = new TLSSocket(socket, { isServer: true, secureContext: hooks.secureContext(host), ALPNProtocols: ['http/1.1'] });
+  let handshaken = false;
+  let failure: string | undefined;
+  secure.once('secure', () => (handshaken = true));
+  secure.on('error', (error: Error) => {
+    failure ??= error.message.split('\n')[0];
+    secure.destroy();
+  });
+  // A tunnel that closes before its handshake completed is a refused interception,
+  // whichever of the error and the close comes first.
+  const closed = () => {
+    if (handshaken) return finish(null);
+    const why = `TLS handshake with the agent failed (${failure ?? 'closed before the handshake completed'}): does it trust the telltale CA (NODE_EXTRA_CA_CERTS)? An agent that pins certificates cannot be intercepted`;
+    ctx.log(`CONNECT ${host}:${record.port} intercept failed agent=${record.agent ?? '-'}: ${why}`);
+    finish(why);
+  };
+  secure.on('close', closed);
+  socket.on('close', closed);
+  hooks.adopt(secure, route);
 }
 
 export async function handleAbsoluteUrl(ctx: GuardContext, req: IncomingMessage, res: ServerResponse, agent: http.Agent): Promise<void> {

@@ -14,9 +14,12 @@ import { isUtf8 } from 'node:buffer';
 import http, { type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
 import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import tls, { type SecureContext, type TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { GuardConfig, ApiKind } from '../core/policy/config.js';
-import { endpointOf, matchRoute, sortRoutes, type RouteMatch } from '../core/policy/routes.js';
+import { endpointOf, interceptedMatch, interceptTargets, matchRoute, sortRoutes, type RouteMatch } from '../core/policy/routes.js';
+import type { RouteConfig } from '../core/policy/config.js';
+import type { TlsAuthority } from '../capture/tls-authority.js';
 import { egressPolicy, type EgressPolicy } from '../core/policy/egress.js';
 import { compileDenyPaths } from '../core/request-inspection/deny-paths.js';
 import { inspectRequest, type InspectionPolicy, type InspectionOutcome, type RequestFinding } from '../core/request-inspection/inspect.js';
@@ -44,6 +47,19 @@ export interface GuardOptions {
   agentName?: string;
   /** One line per event (never request content). */
   log?: (line: string) => void;
+  /** TLS interception of CONNECTs to the https routes' upstreams, with this CA (tls.intercept). */
+  interceptAuthority?: TlsAuthority;
+  /** Extra CA certificates (PEM) trusted for upstream TLS, besides Node's defaults (tls.upstreamCaFile). */
+  upstreamCa?: string;
+}
+
+/** What the forward proxy needs to hand an intercepted tunnel to the reverse proxy. */
+export interface InterceptHooks {
+  /** The route whose https upstream is host:port, if interception applies to it. */
+  routeFor(host: string, port: number): RouteConfig | undefined;
+  secureContext(host: string): SecureContext;
+  /** Serves the decrypted HTTP/1.1 requests of `socket` as requests to `route`. */
+  adopt(socket: TLSSocket, route: RouteConfig): void;
 }
 
 export interface GuardContext {
@@ -57,6 +73,7 @@ export interface GuardContext {
   selfAddresses: Set<string>;
   /** Track for shutdown. */
   sockets: Set<Socket>;
+  intercept: InterceptHooks | undefined;
 }
 
 export class Guard {
@@ -69,7 +86,9 @@ export class Guard {
   readonly secrets = new SecretScanBatcher();
   private inspecting = 0;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  private readonly httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256 });
+  private readonly httpsAgent: https.Agent;
+  /** Decrypted tunnels (TLS interception) and the route their requests go to. */
+  private readonly intercepted = new WeakMap<Socket, RouteConfig>();
 
   constructor(options: GuardOptions) {
     const { config } = options;
@@ -89,7 +108,11 @@ export class Guard {
       log: options.log ?? (() => {}),
       selfAddresses: new Set(),
       sockets: new Set(),
+      intercept: options.interceptAuthority ? this.interceptHooks(options.interceptAuthority, config.routes) : undefined,
     };
+    // Upstream TLS is always verified; extra CAs extend Node's defaults, never replace them.
+    const defaults = typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates];
+    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, ...(options.upstreamCa ? { ca: [...defaults, options.upstreamCa] } : {}) });
     this.server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
       this.handle(req, res).catch((error: unknown) => this.internalError(req, res, error));
     });
@@ -143,8 +166,34 @@ export class Guard {
     } else res.destroy();
   }
 
+  private interceptHooks(authority: TlsAuthority, routes: readonly RouteConfig[]): InterceptHooks {
+    const targets = interceptTargets(routes);
+    return {
+      routeFor: (host, port) => targets.get(`${host.toLowerCase()}:${port}`),
+      secureContext: (host) => authority.contextFor(host),
+      adopt: (socket, route) => {
+        this.intercepted.set(socket, route);
+        this.server.emit('connection', socket);
+      },
+    };
+  }
+
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
+    const interceptedRoute = this.intercepted.get(req.socket);
+    if (interceptedRoute) {
+      // Inside a decrypted tunnel the agent speaks to the upstream itself: its paths are the upstream's.
+      let path = url;
+      if (!url.startsWith('/')) {
+        try {
+          const u = new URL(url);
+          path = u.pathname + u.search;
+        } catch {
+          path = '/';
+        }
+      }
+      return this.handleApiRequest(req, res, path, interceptedMatch(interceptedRoute, path));
+    }
     if (!url.startsWith('/')) {
       // Absolute-form request: a forward-proxy request, unless it addresses the guard itself.
       let target: URL | undefined;
@@ -161,7 +210,7 @@ export class Guard {
     return this.handleApiRequest(req, res, url);
   }
 
-  private async handleApiRequest(req: IncomingMessage, res: ServerResponse, url: string): Promise<void> {
+  private async handleApiRequest(req: IncomingMessage, res: ServerResponse, url: string, preMatched?: RouteMatch): Promise<void> {
     // Counts requests being read or inspected: one alone need not wait to share a secret scan.
     this.inspecting++;
     let counted = true;
@@ -172,16 +221,16 @@ export class Guard {
       }
     };
     try {
-      await this.proxyApiRequest(req, res, url, inspected);
+      await this.proxyApiRequest(req, res, url, inspected, preMatched);
     } finally {
       inspected();
     }
   }
 
-  private async proxyApiRequest(req: IncomingMessage, res: ServerResponse, url: string, inspected: () => void): Promise<void> {
+  private async proxyApiRequest(req: IncomingMessage, res: ServerResponse, url: string, inspected: () => void, preMatched?: RouteMatch): Promise<void> {
     const t0 = performance.now();
     const ctx = this.ctx;
-    const match = matchRoute(this.routes, url);
+    const match = preMatched ?? matchRoute(this.routes, url);
     const api: ApiKind = match?.route.api ?? 'anthropic';
     const base = newRequestRecord(req, ctx.agentName, {
       kind: 'request',

@@ -11,6 +11,8 @@ import { NullSink, WorkerSink, type AuditSink } from '../audit/writer.js';
 import { Guard } from './server.js';
 import { scanSecrets } from '../core/secrets/scan.js';
 import { inspectText } from '../core/unicode/inspect-text.js';
+import { interceptTargets } from '../core/policy/routes.js';
+import { defaultCaDir, expandHome, loadOrCreateInterceptCa, type InterceptCa } from './intercept-ca.js';
 
 export interface StartOptions {
   config: GuardConfig;
@@ -27,7 +29,36 @@ export interface RunningGuard {
   /** `http://host:port` */
   url: string;
   sink: AuditSink;
+  /** The interception CA, when `tls.intercept` is on: agents must trust `certFile`. */
+  interceptCa?: InterceptCa;
   stop(): Promise<void>;
+}
+
+/** The interception CA for this config (created or loaded), or undefined when interception is off. */
+export function interceptCaFor(config: GuardConfig): InterceptCa | undefined {
+  if (!config.tls.intercept) return undefined;
+  const hosts = [...interceptTargets(config.routes).keys()].map((k) => k.slice(0, k.lastIndexOf(':')));
+  if (hosts.length === 0) throw new ConfigError('tls.intercept: no route has an https upstream to intercept');
+  const dir = config.tls.caDir ? expandHome(config.tls.caDir) : defaultCaDir();
+  try {
+    return loadOrCreateInterceptCa(dir, hosts);
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    const e = error as NodeJS.ErrnoException;
+    throw new ConfigError(`tls.caDir: cannot use ${dir} for the interception CA: ${e.code ?? e.message}`);
+  }
+}
+
+function readUpstreamCa(file: string | null): string | undefined {
+  if (!file) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(expandHome(file), 'utf8');
+  } catch (error) {
+    throw new ConfigError(`tls.upstreamCaFile: cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'read error'}`);
+  }
+  if (!text.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`tls.upstreamCaFile: ${file} holds no PEM certificate`);
+  return text;
 }
 
 /** Reads and validates a config file; without a path, the safe defaults. */
@@ -59,11 +90,21 @@ export async function openSink(config: GuardConfig, log: (line: string) => void)
 
 export async function startGuard(options: StartOptions): Promise<RunningGuard> {
   const log = options.log ?? (() => {});
+  // Configuration problems first, before anything is opened.
+  const interceptCa = interceptCaFor(options.config);
+  const upstreamCa = readUpstreamCa(options.config.tls.upstreamCaFile);
   const sink = await openSink(options.config, log);
   // Load the secret rules and the Unicode name table now, not on the first request.
   await scanSecrets(['telltale warm-up']);
   inspectText('Today\u2019s warm-up\u200b');
-  const guard = new Guard({ config: options.config, sink, log, ...(options.agentName ? { agentName: options.agentName } : {}) });
+  const guard = new Guard({
+    config: options.config,
+    sink,
+    log,
+    ...(options.agentName ? { agentName: options.agentName } : {}),
+    ...(interceptCa ? { interceptAuthority: interceptCa.authority } : {}),
+    ...(upstreamCa ? { upstreamCa } : {}),
+  });
   let address: AddressInfo;
   try {
     address = await guard.listen(options.host ?? options.config.listenHost, options.port ?? options.config.listenPort);
@@ -78,6 +119,7 @@ export async function startGuard(options: StartOptions): Promise<RunningGuard> {
     address,
     url: `http://${host}:${address.port}`,
     sink,
+    ...(interceptCa ? { interceptCa } : {}),
     async stop() {
       // Bounded: a stuck connection or writer must not keep the process alive.
       await withDeadline(guard.close(), 5_000);

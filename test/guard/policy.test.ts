@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, defaultConfig, parseConfig } from '../../src/core/policy/config.js';
-import { endpointOf, matchRoute, sortRoutes } from '../../src/core/policy/routes.js';
+import { endpointOf, interceptTargets, matchRoute, sortRoutes } from '../../src/core/policy/routes.js';
 import { decideEgress, egressPolicy } from '../../src/core/policy/egress.js';
 
 function configError(text: string): string {
@@ -68,6 +68,13 @@ limits:
     expect(configError('routes: [\n')).toMatch(/^telltale\.yaml:\d+:\d+: /);
     expect(configError('limits:\n  maxBodyBytes: 10\n')).toMatch(/^telltale\.yaml:2:17: limits\.maxBodyBytes/);
     expect(configError('listen: everywhere\n')).toMatch(/^telltale\.yaml:1:9: listen must be HOST:PORT/);
+    expect(configError('tls:\n  intercept: sometimes\n')).toMatch(/^telltale\.yaml:2:14: tls\.intercept/);
+    expect(configError('tls:\n  interceptHosts: []\n')).toBe("telltale.yaml:2:3: tls: unknown key 'interceptHosts'");
+  });
+
+  it('has TLS interception off by default, and on when asked', () => {
+    expect(defaultConfig().tls).toEqual({ intercept: false, caDir: null, upstreamCaFile: null });
+    expect(parseConfig('tls:\n  intercept: true\n  caDir: ~/ca\n').tls).toEqual({ intercept: true, caDir: '~/ca', upstreamCaFile: null });
   });
 });
 
@@ -84,6 +91,17 @@ describe('routes', () => {
     expect(matchRoute(routes, '/openai/azure/deployments/x/chat/completions')).toMatchObject({ route: { prefix: '/openai/azure' }, upstreamPath: '/openai/deployments/x/chat/completions' });
     // '/openaiX' is not under '/openai'.
     expect(matchRoute(routes, '/openaiX/v1')!.route.prefix).toBe('/');
+  });
+
+  it('intercepts only https upstreams, by host and port, the first route of an upstream winning', () => {
+    const targets = interceptTargets([
+      { prefix: '/', upstream: 'https://API.anthropic.com', api: 'anthropic' },
+      { prefix: '/again', upstream: 'https://api.anthropic.com/v1', api: 'passthrough' },
+      { prefix: '/local', upstream: 'http://127.0.0.1:9000', api: 'openai' },
+      { prefix: '/ip', upstream: 'https://[::1]:8443', api: 'openai' },
+    ]);
+    expect([...targets.keys()]).toEqual(['api.anthropic.com:443', '::1:8443']);
+    expect(targets.get('api.anthropic.com:443')!.prefix).toBe('/');
   });
 
   it('knows the inspected endpoints', () => {

@@ -27,13 +27,15 @@ export function registerGuard(program: Command, ctx: CliContext): void {
     .option('-c, --config <file>', 'telltale.yaml (default: ./telltale.yaml if present, else safe defaults)')
     .option('--listen <host:port>', 'override `listen` from the config')
     .option('-q, --quiet', 'no per-request log lines')
-    .action(async (opts: { config?: string; listen?: string; quiet?: boolean }) => {
+    .option('--intercept', 'decrypt CONNECTs to the routes\' https upstreams with a local CA (tls.intercept); prints the CA file agents must trust')
+    .action(async (opts: { config?: string; listen?: string; quiet?: boolean; intercept?: boolean }) => {
       let config;
       try {
         config = loadConfig(configPath(opts.config));
       } catch (error) {
         throw asUserError(error);
       }
+      if (opts.intercept) config = { ...config, tls: { ...config.tls, intercept: true } };
       let host: string | undefined;
       let port: number | undefined;
       if (opts.listen) {
@@ -52,8 +54,15 @@ export function registerGuard(program: Command, ctx: CliContext): void {
       survive(log);
       const routes = config.routes.map((r) => `${r.prefix} → ${r.upstream} (${r.api})`).join(', ');
       writeStderr(`telltale guard: listening on ${running.url} — routes: ${routes}; egress ${config.egress.default} except ${config.egress.allow.length} allowed; audit ${config.audit.store}\n`);
+      const ca = running.interceptCa;
+      if (ca) {
+        writeStderr(
+          `telltale guard: TLS interception on for ${ca.hosts.join(', ')} with the CA ${ca.certFile}${ca.created ? ' (new)' : ''}; ` +
+            `trust it for the agent only: NODE_EXTRA_CA_CERTS=${ca.certFile} (Node, Bun), SSL_CERT_FILE / REQUESTS_CA_BUNDLE (others; a bundle with the system CAs, as telltale run writes) — never system-wide\n`,
+        );
+      }
       // Machine-readable line for scripts and tests.
-      writeStdout(`${JSON.stringify({ listening: running.url, port: running.address.port })}\n`);
+      writeStdout(`${JSON.stringify({ listening: running.url, port: running.address.port, ...(ca ? { caFile: ca.certFile } : {}) })}\n`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();
         process.once('SIGINT', stop);

@@ -11,6 +11,7 @@ import type { CliContext } from '../main.js';
 import { InputError, UsageError } from '../errors.js';
 import type { GuardConfig } from '../../core/policy/config.js';
 import { loadConfig, startGuard } from '../../guard/start.js';
+import { writeCombinedBundle, type InterceptCa } from '../../guard/intercept-ca.js';
 import type { GuardStats } from '../../guard/stats.js';
 import { asUserError, configPath } from './guard.js';
 import { survive, writeStderr } from '../../guard/stdio.js';
@@ -19,7 +20,13 @@ import { survive, writeStderr } from '../../guard/stdio.js';
 /** How long an agent may take to exit after a forwarded signal before it is killed. */
 const KILL_GRACE_MS = 10_000;
 
-export function agentEnvironment(config: GuardConfig, url: string): Record<string, string> {
+/** With TLS interception: the CA certificate, and the system bundle plus it (for agents that replace the store). */
+export interface AgentTrust {
+  caFile: string;
+  bundleFile?: string;
+}
+
+export function agentEnvironment(config: GuardConfig, url: string, trust?: AgentTrust): Record<string, string> {
   const env: Record<string, string> = {};
   const routeUrl = (prefix: string) => url + (prefix === '/' ? '' : prefix.replace(/\/$/, ''));
   for (const r of config.routes) {
@@ -33,7 +40,23 @@ export function agentEnvironment(config: GuardConfig, url: string): Record<strin
   env.NO_PROXY = env.no_proxy = '127.0.0.1,localhost,::1';
   // Node >= 22.21 / 24: make fetch() and http honour the proxy variables too.
   env.NODE_USE_ENV_PROXY = '1';
+  if (trust) {
+    // The interception CA is trusted by this agent only, never by the system. Node (and Bun)
+    // add NODE_EXTRA_CA_CERTS to their defaults; OpenSSL, Python and curl replace their store
+    // with SSL_CERT_FILE & co., so those get the system bundle plus the CA.
+    env.NODE_EXTRA_CA_CERTS = trust.caFile;
+    if (trust.bundleFile) env.SSL_CERT_FILE = env.REQUESTS_CA_BUNDLE = env.CURL_CA_BUNDLE = trust.bundleFile;
+  }
   return env;
+}
+
+function withBundle(ca: InterceptCa): { bundleFile?: string } {
+  try {
+    const bundleFile = writeCombinedBundle(ca);
+    return bundleFile ? { bundleFile } : {};
+  } catch {
+    return {};
+  }
 }
 
 export function renderSummary(stats: GuardStats, audit: string): string {
@@ -57,8 +80,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('-c, --config <file>', 'telltale.yaml (default: ./telltale.yaml if present, else safe defaults)')
     .option('--agent-name <name>', 'agent name recorded when requests carry no User-Agent (default: the command name)')
     .option('--summary <format>', 'summary at exit: text, json or none', 'text')
+    .option('--intercept', 'decrypt the agent\'s HTTPS to the routes\' upstreams through HTTPS_PROXY with a local CA the agent is told to trust (tls.intercept)')
     .argument('<agent...>', 'the agent command and its arguments, after --')
-    .action(async (agentCmd: string[], opts: { config?: string; agentName?: string; summary: string }) => {
+    .action(async (agentCmd: string[], opts: { config?: string; agentName?: string; summary: string; intercept?: boolean }) => {
       if (!['text', 'json', 'none'].includes(opts.summary)) throw new UsageError(`--summary must be text, json or none, not '${opts.summary}'`);
       const [command, ...args] = agentCmd;
       if (!command) throw new UsageError('give the agent command after --, e.g. telltale run -- claude');
@@ -68,6 +92,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
       } catch (error) {
         throw asUserError(error);
       }
+      if (opts.intercept) config = { ...config, tls: { ...config.tls, intercept: true } };
       const log = (line: string) => {
         if (process.env.TELLTALE_DEBUG) writeStderr(`telltale guard: ${line}\n`);
       };
@@ -78,7 +103,9 @@ export function registerRun(program: Command, ctx: CliContext): void {
         throw asUserError(error);
       }
       survive(log);
-      const env = { ...process.env, ...agentEnvironment(config, running.url) };
+      const ca = running.interceptCa;
+      const trust = ca ? { caFile: ca.certFile, ...withBundle(ca) } : undefined;
+      const env = { ...process.env, ...agentEnvironment(config, running.url, trust) };
       const child = spawn(command, args, { stdio: 'inherit', env });
       // Signals go to the agent; telltale stays up to record its last requests. An agent
       // that ignores them is killed after a grace period, and a second signal kills it at once.

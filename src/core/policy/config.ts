@@ -64,6 +64,16 @@ const configSchema = z.strictObject({
       connectTimeoutMs: z.number().int().min(100).default(10_000),
     })
     .prefault({}),
+  tls: z
+    .strictObject({
+      // TLS interception of CONNECTs to the https routes' upstream hosts (docs/guard.md).
+      intercept: z.boolean().default(false),
+      /** Where the interception CA is kept; default $XDG_CONFIG_HOME/telltale/ca or ~/.config/telltale/ca. */
+      caDir: z.string().min(1).nullable().default(null),
+      /** PEM file of extra CAs trusted for upstream TLS (a corporate proxy's), added to Node's defaults. */
+      upstreamCaFile: z.string().min(1).nullable().default(null),
+    })
+    .prefault({}),
   audit: z
     .strictObject({
       store: z

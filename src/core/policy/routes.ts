@@ -46,3 +46,25 @@ export function endpointOf(api: ApiKind, upstreamPath: string): Endpoint {
   if (api === 'gemini' && /:(stream)?[gG]enerateContent$/.test(path)) return 'gemini-generate';
   return 'other';
 }
+
+/**
+ * The routes a TLS-intercepted CONNECT can reach, by `host:port` of their https
+ * upstream (lower-case host, default port 443). When several routes share an upstream
+ * the first in the configuration wins: inside the tunnel the agent sends the upstream's
+ * own paths, so there is no prefix to tell them apart.
+ */
+export function interceptTargets(routes: readonly RouteConfig[]): Map<string, RouteConfig> {
+  const out = new Map<string, RouteConfig>();
+  for (const route of routes) {
+    const url = new URL(route.upstream);
+    if (url.protocol !== 'https:') continue;
+    const key = `${url.hostname.replace(/^\[|\]$/g, '').toLowerCase()}:${url.port || 443}`;
+    if (!out.has(key)) out.set(key, route);
+  }
+  return out;
+}
+
+/** The path to request upstream for a request received inside an intercepted tunnel. */
+export function interceptedMatch(route: RouteConfig, pathWithQuery: string): RouteMatch {
+  return { route, upstreamPath: pathWithQuery || '/', upstream: new URL(route.upstream) };
+}

@@ -5,6 +5,7 @@
  * It records every request it receives, body bytes included.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 
 export type FakeMode = 'ok' | 'fail' | 'reset' | 'reset-mid-stream' | 'slow-headers' | 'hang';
@@ -108,7 +109,8 @@ function answer(up: FakeUpstream, req: IncomingMessage, res: ServerResponse, bod
   return json(200, { ok: true, path, method: req.method });
 }
 
-export async function startFakeUpstream(): Promise<FakeUpstream> {
+/** With `tls`, the fake serves HTTPS with that certificate (for TLS interception tests). */
+export async function startFakeUpstream(options: { tls?: { cert: string; key: string } } = {}): Promise<FakeUpstream> {
   const sockets = new Set<Socket>();
   const up: FakeUpstream = {
     url: '',
@@ -123,7 +125,7 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-  const server = http.createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -134,13 +136,14 @@ export async function startFakeUpstream(): Promise<FakeUpstream> {
       if (up.mode === 'slow-headers') return void setTimeout(() => answer(up, req, res, body), up.slowMs);
       answer(up, req, res, body);
     });
-  });
+  };
+  const server = options.tls ? https.createServer({ cert: options.tls.cert, key: options.tls.key }, handler) : http.createServer(handler);
   server.on('connection', (s: Socket) => {
     sockets.add(s);
     s.on('close', () => sockets.delete(s));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   up.port = (server.address() as AddressInfo).port;
-  up.url = `http://127.0.0.1:${up.port}`;
+  up.url = `${options.tls ? 'https' : 'http'}://127.0.0.1:${up.port}`;
   return up;
 }
