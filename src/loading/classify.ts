@@ -65,17 +65,10 @@ export interface Converted {
 
 /** Turns the bytes of one file into a LoadedFile of the given kind. */
 export function toLoadedFile(path: string, kind: FileKind, bytes: Buffer, limits: ResolvedLoadOptions): Converted {
+  if (kind === 'executable' || kind === 'binary') return convertBinary(path, kind, bytes, limits);
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const file: LoadedFile = { path, kind, size: bytes.length, sha256 };
   const partial: SkippedFile[] = [];
-  const extraction: ExtractionLimits = limits;
-  if (kind === 'executable' || kind === 'binary') {
-    const result = kind === 'executable' ? extractFromExecutable(bytes, extraction) : extractStrings(bytes, extraction);
-    file.segments = result.segments;
-    if (result.runtime) file.runtime = result.runtime;
-    for (const reason of result.partial) partial.push({ path, reason: `partly analysed: ${reason}` });
-    return { file, partial };
-  }
   const decoded = decodeText(bytes);
   file.text = decoded.text;
   if (decoded.invalid > 0) {
@@ -84,6 +77,18 @@ export function toLoadedFile(path: string, kind: FileKind, bytes: Buffer, limits
       reason: `partly analysed: ${decoded.invalid} invalid UTF-8 sequence${decoded.invalid === 1 ? '' : 's'} (first at byte ${decoded.firstInvalid}) read as U+FFFD`,
     });
   }
+  return { file, partial };
+}
+
+/** An executable or other binary: its embedded JavaScript or printable strings, as text segments. */
+export function convertBinary(path: string, kind: 'executable' | 'binary', bytes: Buffer, extraction: ExtractionLimits): Converted {
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const file: LoadedFile = { path, kind, size: bytes.length, sha256 };
+  const partial: SkippedFile[] = [];
+  const result = kind === 'executable' ? extractFromExecutable(bytes, extraction) : extractStrings(bytes, extraction);
+  file.segments = result.segments;
+  if (result.runtime) file.runtime = result.runtime;
+  for (const reason of result.partial) partial.push({ path, reason: `partly analysed: ${reason}` });
   return { file, partial };
 }
 

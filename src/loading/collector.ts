@@ -3,9 +3,10 @@
  * enforces the limits that span files (entry count, total bytes).
  */
 import { InputError } from '../cli/errors.js';
-import { sizeVerdict, sniffKind, toLoadedFile, SNIFF_BYTES } from './classify.js';
+import { convertBinary, sizeVerdict, sniffKind, toLoadedFile, SNIFF_BYTES } from './classify.js';
+import { platformPackagesOf } from './platform.js';
 import { mib, type ResolvedLoadOptions } from './limits.js';
-import type { FileKind, LoadedFile, SkippedFile } from './types.js';
+import type { BinaryConversion, FileKind, LoadedFile, LoadedPackage, SkippedFile } from './types.js';
 
 /**
  * Binaries whose string extraction may wait until the archive is read, in bytes.
@@ -93,15 +94,54 @@ export class Collector {
     this.limits.onFile?.(file);
   }
 
-  result(): { files: LoadedFile[]; skipped: SkippedFile[] } {
-    for (const [path, { kind, bytes }] of this.deferred) this.convert(path, kind, bytes);
+  result(): { files: LoadedFile[]; skipped: SkippedFile[]; unconverted?: BinaryConversion } {
+    let unconverted: BinaryConversion | undefined;
+    if (this.limits.deferBinaries && this.deferred.size > 0) {
+      const { minJavaScriptRunBytes, maxFileBytes, minStringBytes, maxStringBytes } = this.limits;
+      unconverted = {
+        items: [...this.deferred].map(([path, { kind, bytes }]) => ({ path, kind: kind as 'executable' | 'binary', bytes })),
+        limits: { minJavaScriptRunBytes, maxFileBytes, minStringBytes, maxStringBytes },
+      };
+    } else {
+      for (const [path, { kind, bytes }] of this.deferred) this.convert(path, kind, bytes);
+    }
     this.deferred.clear();
     this.deferredBytes = 0;
-    const files = [...this.files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-    return { files, skipped: this.skippedList };
+    const files = [...this.files.values()].sort(byPath);
+    return { files, skipped: this.skippedList, ...(unconverted ? { unconverted } : {}) };
   }
 
   get bytesCounted(): number {
     return this.bytes;
   }
+}
+
+function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/**
+ * Converts binaries left unconverted by `deferBinaries` (string extraction, embedded
+ * JavaScript) and merges them into the package: files in path order, partial-analysis
+ * notes in `skipped`, platform packages decided now that all code is known. Runs on
+ * any thread (the scanner's worker does it while the main thread correlates).
+ */
+export function convertBinaries(conversion: BinaryConversion): { files: LoadedFile[]; skipped: SkippedFile[] } {
+  const files: LoadedFile[] = [];
+  const skipped: SkippedFile[] = [];
+  for (const item of conversion.items) {
+    const bytes = Buffer.from(item.bytes.buffer, item.bytes.byteOffset, item.bytes.byteLength);
+    const { file, partial } = convertBinary(item.path, item.kind, bytes, conversion.limits);
+    files.push(file);
+    skipped.push(...partial);
+  }
+  return { files, skipped };
+}
+
+/** Adds converted binaries to a package loaded with `deferBinaries`. */
+export function mergeConverted(pkg: LoadedPackage, converted: { files: LoadedFile[]; skipped: SkippedFile[] }): void {
+  pkg.files = [...pkg.files, ...converted.files].sort(byPath);
+  pkg.skipped.push(...converted.skipped);
+  pkg.platformPackages = platformPackagesOf(pkg.manifest, pkg.files);
+  delete pkg.unconverted;
 }

@@ -11,7 +11,7 @@ import { InputError } from '../cli/errors.js';
 import { SNIFF_BYTES } from './classify.js';
 import { Collector } from './collector.js';
 import type { ResolvedLoadOptions } from './limits.js';
-import type { LoadedFile, SkippedFile } from './types.js';
+import type { BinaryConversion, LoadedFile, SkippedFile } from './types.js';
 
 const NOT_DESCENDED: Readonly<Record<string, string>> = {
   '.git': 'version-control folder not scanned',
@@ -21,6 +21,7 @@ const NOT_DESCENDED: Readonly<Record<string, string>> = {
 export interface DiskContents {
   files: LoadedFile[];
   skipped: SkippedFile[];
+  unconverted?: BinaryConversion;
 }
 
 export async function readDirectory(root: string, display: string, limits: ResolvedLoadOptions): Promise<DiskContents> {

@@ -21,6 +21,7 @@ export const DEFAULT_LOAD_OPTIONS: Readonly<Omit<ResolvedLoadOptions, 'cacheDir'
   maxStringBytes: 16 * MiB,
   npmCommand: 'npm',
   npmTimeoutMs: 10 * 60_000,
+  deferBinaries: false,
 };
 
 export function defaultCacheDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -36,6 +37,9 @@ export function resolveLoadOptions(options: LoadOptions = {}): ResolvedLoadOptio
     if (key === 'onFile') {
       if (typeof value !== 'function') throw new UsageError('load option onFile must be a function');
       resolved.onFile = value as LoadOptions['onFile'];
+    } else if (key === 'deferBinaries') {
+      if (typeof value !== 'boolean') throw new UsageError('load option deferBinaries must be true or false');
+      resolved.deferBinaries = value;
     } else if (key === 'cacheDir' || key === 'npmCommand') {
       if (typeof value !== 'string' || value === '') throw new UsageError(`load option ${key} must be a non-empty string`);
       resolved[key] = value;

@@ -15,11 +15,12 @@ import { InputError } from '../cli/errors.js';
 import { Collector } from './collector.js';
 import { SNIFF_BYTES } from './classify.js';
 import { mib, type ResolvedLoadOptions } from './limits.js';
-import type { FileKind, LoadedFile, SkippedFile } from './types.js';
+import type { BinaryConversion, FileKind, LoadedFile, SkippedFile } from './types.js';
 
 export interface TarballContents {
   files: LoadedFile[];
   skipped: SkippedFile[];
+  unconverted?: BinaryConversion;
 }
 
 /** Reads the archive at `file`; `display` names it in messages. */
@@ -180,7 +181,7 @@ async function readTarStream(source: Source, gzip: boolean, display: string, lim
     else collector.add(f.path, f.kind, f.data);
   }
   const result = collector.result();
-  if (result.files.length === 0 && result.skipped.length === 0) throw new InputError(`${display}: the archive holds no files`);
+  if (result.files.length === 0 && result.skipped.length === 0 && !result.unconverted) throw new InputError(`${display}: the archive holds no files`);
   return result;
 }
 

@@ -66,6 +66,19 @@ export interface PackageManifest {
   bin?: string | Record<string, string>;
 }
 
+/** A binary read but not converted yet (see LoadOptions.deferBinaries): plain data, it may cross threads. */
+export interface UnconvertedBinary {
+  path: string;
+  kind: 'executable' | 'binary';
+  bytes: Uint8Array;
+}
+
+/** What converting binaries needs besides their bytes (the loading limits that apply). */
+export interface BinaryConversion {
+  items: UnconvertedBinary[];
+  limits: { minJavaScriptRunBytes: number; maxFileBytes: number; minStringBytes: number; maxStringBytes: number };
+}
+
 export interface LoadedPackage {
   /** The target as the user wrote it. */
   target: string;
@@ -81,6 +94,8 @@ export interface LoadedPackage {
    * that hold the real code of this package, when its own files hold little code.
    */
   platformPackages: string[];
+  /** With `deferBinaries`: binaries still to convert; `platformPackages` is known only after. */
+  unconverted?: BinaryConversion;
 }
 
 /** Limits and settings of loadTarget; every field is optional (see DEFAULT_LOAD_OPTIONS). */
@@ -109,6 +124,13 @@ export interface LoadOptions {
   npmCommand?: string;
   /** Time limit for one `npm pack` (ms). */
   npmTimeoutMs?: number;
+  /**
+   * Leave the binaries whose string extraction waits until the archive is read
+   * unconverted, in `LoadedPackage.unconverted`, for the caller to convert
+   * (convertBinaries) when a core is free. Default false: they are converted before
+   * loadTarget returns.
+   */
+  deferBinaries?: boolean;
   /**
    * Called with each file as soon as it is read, before the whole target is
    * loaded: lets the scanner start parsing a big bundle while the rest of the

@@ -1,25 +1,26 @@
 /**
  * Worker thread of `telltale scan`: analyses one portion of a big bundle's
  * anchored statements (see analyzePortion in core/analyze-js.ts) while the main
- * thread analyses the other. Started as soon as the first big bundle is read,
- * so its start-up (modules, Unicode tables) overlaps the rest of the loading;
- * then it answers one request per message, in order, with plain data.
+ * thread analyses the other; then converts the package's deferred binaries (string
+ * extraction) while the main thread runs the correlation. Started as soon as the
+ * first big bundle is read, so its start-up (modules, Unicode tables) overlaps the
+ * rest of the loading; then it answers one request per message, in order, with
+ * plain data.
  */
 import { parentPort } from 'node:worker_threads';
 import { analyzePortion, type PortionResult } from '../core/analyze-js.js';
 import { classifyCodePoint } from '../core/unicode/index.js';
 import type { StatementOutline } from '../core/js/parse.js';
+import { convertBinaries } from '../loading/collector.js';
+import type { BinaryConversion, LoadedFile, SkippedFile } from '../loading/types.js';
 import { mark } from './timing.js';
 
-export interface WorkerRequest {
-  path: string;
-  text: string;
-  outline: StatementOutline;
-  chosen: number[];
-}
+export type WorkerRequest =
+  | { type: 'portion'; path: string; text: string; outline: StatementOutline; chosen: number[] }
+  | { type: 'binaries'; conversion: BinaryConversion };
 
-/** The answer to a request; null when it failed (the main thread then analyses the file in one piece). */
-export type WorkerReply = PortionResult | null;
+/** The answer to a request; null when it failed (the main thread then does the work itself). */
+export type WorkerReply = PortionResult | { files: LoadedFile[]; skipped: SkippedFile[] } | null;
 
 // Touch the Unicode tables now, while the main thread is still reading the archive.
 classifyCodePoint(0x2019);
@@ -28,9 +29,18 @@ mark('ready');
 parentPort?.on('message', (request: WorkerRequest) => {
   let reply: WorkerReply = null;
   try {
-    mark('portion received');
-    reply = analyzePortion(request.path, request.text, request.outline, request.chosen)?.result ?? null;
-    mark('portion done');
+    if (request.type === 'portion') {
+      mark('portion received');
+      reply = analyzePortion(request.path, request.text, request.outline, request.chosen)?.result ?? null;
+      mark('portion done');
+    } else {
+      const converted = convertBinaries(request.conversion);
+      // Only JavaScript segments are analysed (scan.ts, analyzeFile): the printable strings of
+      // native code (~57,000 for claude-code's binaries) would cost more to send back than to find.
+      for (const file of converted.files) if (file.segments) file.segments = file.segments.filter((s) => s.javascript);
+      reply = converted;
+      mark('binaries converted');
+    }
   } catch {
     reply = null;
   }

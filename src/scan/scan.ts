@@ -10,7 +10,8 @@ import type { WorkerReply, WorkerRequest } from './portion-worker.js';
 import { analyzeJavaScript, analyzePortion, chooseStatements, completeAnalysis, findAnchors, JS_RULES, type AnalyzeResult, type PortionResult } from '../core/analyze-js.js';
 import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { loadTarget } from '../loading/load-target.js';
-import type { LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
+import { convertBinaries, mergeConverted } from '../loading/collector.js';
+import type { BinaryConversion, LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
 import { VERSION } from '../cli/version.js';
 import type { ScanReport, ScannedFileSummary } from './types.js';
 import { mark } from './timing.js';
@@ -50,8 +51,19 @@ class PortionWorker {
   }
 
   portion(path: string, text: string, outline: StatementOutline, chosen: number[]): Promise<PortionResult | null> {
+    return this.ask({ type: 'portion', path, text, outline, chosen }) as Promise<PortionResult | null>;
+  }
+
+  /**
+   * Converts deferred binaries. Their bytes are copied, not transferred: if the worker
+   * fails, this thread still has them and converts them itself.
+   */
+  binaries(conversion: BinaryConversion): Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null> {
+    return this.ask({ type: 'binaries', conversion }) as Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null>;
+  }
+
+  private ask(request: WorkerRequest): Promise<WorkerReply> {
     if (this.failed) return Promise.resolve(null);
-    const request: WorkerRequest = { path, text, outline, chosen };
     return new Promise((resolve) => {
       this.waiting.push(resolve);
       this.worker.postMessage(request);
@@ -69,7 +81,15 @@ class PortionWorker {
  * correlation runs here over both. Undefined when anything fails: the caller
  * analyses the file in one piece instead.
  */
-async function analyzeInTwoThreads(worker: PortionWorker, path: string, text: string, outline: StatementOutline, anchors?: number[]): Promise<AnalyzeResult | undefined> {
+async function analyzeInTwoThreads(
+  worker: PortionWorker,
+  path: string,
+  text: string,
+  outline: StatementOutline,
+  anchors: number[] | undefined,
+  /** Queued for the worker right behind its portion (work for it while this thread correlates). */
+  next?: () => void,
+): Promise<AnalyzeResult | undefined> {
   const chosen = chooseStatements(path, text, outline, anchors);
   const size = (i: number) => outline.spans[i]![1] - outline.spans[i]![0];
   const total = chosen.reduce((n, i) => n + size(i), 0);
@@ -79,6 +99,7 @@ async function analyzeInTwoThreads(worker: PortionWorker, path: string, text: st
   const theirs = chosen.slice(cut);
   if (mine.length === 0 || theirs.length === 0) return undefined;
   const remote = worker.portion(path, text, outline, theirs);
+  next?.();
   mark('analysis: start');
   const local = analyzePortion(path, text, outline, mine);
   mark('analysis: own half done');
@@ -112,6 +133,10 @@ function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], 
       for (const segment of file.segments ?? []) {
         if (!segment.javascript) continue;
         const result = analyzeJavaScript(file.path, segment.text, { byteOffsetOf: byteMapper(segment) });
+        // Not silently: text that looked like JavaScript but does not parse was not analysed.
+        if (result.parseErrors.length > 0 && result.stats.statements === 0) {
+          skipped.push({ path: file.path, reason: `embedded text at byte ${segment.byteOffset} (${segment.text.length} characters) looked like JavaScript but is not parseable: ${result.parseErrors[0]}` });
+        }
         findings.push(...result.findings);
       }
       return findings;
@@ -236,7 +261,9 @@ async function scanWithEarlyWork(
   onFile: (file: LoadedFile) => void,
   worker: () => PortionWorker | undefined,
 ): Promise<ScanReport> {
-  const pkg = await loadTarget(target, { onFile });
+  // Binaries read before the bundle wait unconverted: their string extraction (~0.3 s for
+  // claude-code's 27 MB of ripgrep) slowed oxc's outline, on its own thread, by as much.
+  const pkg = await loadTarget(target, { onFile, deferBinaries: true });
   mark('loaded');
   const outlines = new Map<string, { outline: StatementOutline; anchors: number[] }>();
   for (const file of pkg.files) {
@@ -250,14 +277,23 @@ async function scanWithEarlyWork(
     if (outline) outlines.set(file.path, { outline, anchors });
   }
   const analyzed = new Map<string, { result: AnalyzeResult; ms: number }>();
-  for (const file of pkg.files) {
-    const early = outlines.get(file.path);
-    if (!early || file.text === undefined || file.text.length < SPLIT_CHARS) continue;
+  const split = pkg.files.filter((f) => outlines.has(f.path) && f.text !== undefined && f.text.length >= SPLIT_CHARS);
+  const deferred = pkg.unconverted;
+  let converting: Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null> | undefined;
+  for (const file of split) {
+    const early = outlines.get(file.path)!;
     options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
     const pool = worker();
+    // The deferred binaries go to the worker behind its last portion: it converts them
+    // while this thread runs the correlation.
+    const next = pool && deferred && file === split[split.length - 1] ? () => void (converting = pool.binaries(deferred)) : undefined;
     const t0 = performance.now();
-    const result = pool ? await analyzeInTwoThreads(pool, file.path, file.text, early.outline, early.anchors).catch(() => undefined) : undefined;
+    const result = pool ? await analyzeInTwoThreads(pool, file.path, file.text!, early.outline, early.anchors, next).catch(() => undefined) : undefined;
     if (result) analyzed.set(file.path, { result, ms: performance.now() - t0 });
+  }
+  if (deferred) {
+    mergeConverted(pkg, (converting ? await converting : null) ?? convertBinaries(deferred));
+    mark('binaries converted');
   }
   const report = scanLoaded(pkg, { releaseText: true, outlines, analyzed, ...options });
   mark('scanned');

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InputError, UsageError } from '../../src/cli/errors.js';
 import { loadTarget } from '../../src/loading/load-target.js';
-import { tempDir } from './helpers.js';
+import { convertBinaries, mergeConverted } from '../../src/loading/collector.js';
+import { elfPrefix, pseudoMachineCode, tempDir } from './helpers.js';
 
 describe('directory and single-file targets', () => {
   let root = '';
@@ -83,5 +84,25 @@ describe('directory and single-file targets', () => {
     const loaded = await loadTarget(pkg);
     expect(loaded.manifest).toBeUndefined();
     expect(loaded.skipped).toEqual([{ path: 'package.json', reason: expect.stringMatching(/^partly analysed: not a valid JSON object/) }]);
+  });
+
+  it('can leave binaries unconverted (deferBinaries) and convert them later to the same package', async () => {
+    const pkg = path.join(root, 'deferred');
+    await mkdir(path.join(pkg, 'bin'), { recursive: true });
+    // A platform package manifest: whether its own code is thin depends on the binaries' JavaScript.
+    await writeFile(path.join(pkg, 'package.json'), JSON.stringify({ name: 'agent', version: '1.0.0', optionalDependencies: { 'agent-linux-x64': '1.0.0' } }));
+    await writeFile(path.join(pkg, 'index.js'), 'require("./bin/agent")');
+    await writeFile(path.join(pkg, 'bin', 'agent'), Buffer.concat([elfPrefix(8_000, 7), Buffer.from('\0usage: agent --help\0'), pseudoMachineCode(8_000, 8)]));
+    await writeFile(path.join(pkg, 'data.bin'), pseudoMachineCode(5_000, 9));
+    const whole = await loadTarget(pkg);
+    const later = await loadTarget(pkg, { deferBinaries: true });
+    expect(later.unconverted?.items.map((i) => i.path).sort()).toEqual(['bin/agent', 'data.bin']);
+    expect(later.files.map((f) => f.path)).toEqual(['index.js', 'package.json']);
+    mergeConverted(later, convertBinaries(later.unconverted!));
+    expect(later.unconverted).toBeUndefined();
+    expect(later.files).toEqual(whole.files);
+    expect(later.skipped).toEqual(whole.skipped);
+    expect(later.platformPackages).toEqual(whole.platformPackages);
+    await expect(loadTarget(pkg, { deferBinaries: 'yes' as unknown as boolean })).rejects.toThrow(UsageError);
   });
 });

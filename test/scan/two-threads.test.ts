@@ -6,11 +6,13 @@
  * and merges once-per-file findings across the halves.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeJavaScript } from '../../src/core/analyze-js.js';
+import { loadTarget } from '../../src/loading/load-target.js';
+import { elfPrefix, pseudoMachineCode } from '../loading/helpers.js';
 
 const BIN = resolve(__dirname, '../../dist/cli/bin.js');
 let dir = '';
@@ -55,5 +57,49 @@ describe('two-thread analysis of a big bundle', () => {
     const one = analyzeJavaScript('bundle.js', bundle).findings;
     const keys = (fs: Array<{ ruleId: string; level: string; facts: Record<string, unknown> }>) => fs.map((f) => `${f.ruleId} ${f.level} ${String(f.facts.key)}`).sort();
     expect(keys(two.findings)).toEqual(keys(one));
+  });
+
+  it('converts binaries on the worker while this thread correlates, with the same files and findings', async () => {
+    // A package folder: native binaries (one with embedded JavaScript, one without) beside
+    // the big bundle. Their string extraction is deferred and done by the worker.
+    const pkg = join(dir, 'pkg');
+    mkdirSync(join(pkg, 'bin'), { recursive: true });
+    writeFileSync(join(pkg, 'bundle.js'), bundle);
+    // TEST DATA: JavaScript embedded in an executable, naming a host only it contains.
+    const embedded = `var nativeHost="https://native-only.example-vendor.net/v1/ping";` + Array.from({ length: 200 }, (_, i) => `function n${i}(a,b){return typeof a==="string"?a.split(",").length+b:${i}}`).join('');
+    writeFileSync(join(pkg, 'bin', 'agent-native'), Buffer.concat([elfPrefix(20_000, 3), Buffer.from(`\0${embedded}\0`), pseudoMachineCode(20_000, 4)]));
+    writeFileSync(join(pkg, 'bin', 'helper'), Buffer.concat([elfPrefix(30_000, 5), Buffer.from('\0usage: helper [options]\0see https://docs.example-vendor.net/helper\0'), pseudoMachineCode(30_000, 6)]));
+    const r = spawnSync(process.execPath, [BIN, 'scan', pkg, '--format', 'json'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26, env: { ...process.env, TELLTALE_DEBUG: 'timing' } });
+    expect(r.status, r.stderr).toBe(1);
+    // The worker did the conversion (its timing line), not this thread.
+    expect(r.stderr).toMatch(/worker 1 binaries converted/);
+    const report = JSON.parse(r.stdout) as {
+      files: Array<{ path: string; kind: string; size: number; sha256?: string }>;
+      skipped: Array<{ path: string; reason: string }>;
+      findings: Array<{ ruleId: string; facts: Record<string, unknown>; location: { file: string; byteOffset?: number } }>;
+    };
+    // Files and skip notes as loading converts them itself.
+    const loaded = await loadTarget(pkg);
+    expect(report.files.map((f) => [f.path, f.kind, f.size, f.sha256])).toEqual(loaded.files.map((f) => [f.path, f.kind, f.size, f.sha256]));
+    expect(report.skipped).toEqual(loaded.skipped);
+    // The embedded JavaScript was analysed, with byte offsets into the binary.
+    const native = report.findings.find((f) => f.ruleId === 'TT006' && f.facts.host === 'native-only.example-vendor.net');
+    expect(native?.location.file).toBe('bin/agent-native');
+    expect(native?.location.byteOffset).toBeGreaterThan(20_000);
+    expect(report.findings.find((f) => f.ruleId === 'TT007')?.facts.signals).toEqual(['timezone']);
+  });
+});
+
+describe('embedded JavaScript that does not parse', () => {
+  it('is listed as skipped, with its byte offset, not dropped silently', async () => {
+    const { scanLoaded } = await import('../../src/scan/scan.js');
+    const report = scanLoaded({
+      target: 'fixture',
+      source: 'directory',
+      files: [{ path: 'bin/tool', kind: 'executable', size: 9000, segments: [{ byteOffset: 4096, text: 'function broken(a,b{return a', javascript: true }] }],
+      skipped: [],
+      platformPackages: [],
+    });
+    expect(report.skipped).toEqual([{ path: 'bin/tool', reason: expect.stringMatching(/^embedded text at byte 4096 \(\d+ characters\) looked like JavaScript but is not parseable: /) }]);
   });
 });
