@@ -78,6 +78,8 @@ export interface SqliteStoreOptions {
    * checkpoint-worker.ts); until `resumeAutoCheckpoint()`.
    */
   autoCheckpoint?: boolean;
+  /** How long a write waits for another connection's lock before SQLITE_BUSY (default 5000 ms; 0: fail at once). */
+  busyTimeoutMs?: number;
 }
 
 export class SqliteAuditStore implements AuditStore {
@@ -102,7 +104,7 @@ export class SqliteAuditStore implements AuditStore {
     if (!options.readOnly) {
       this.db.exec('PRAGMA journal_mode=WAL');
       this.db.exec(`PRAGMA synchronous=${options.fsync === 'always' ? 'FULL' : 'NORMAL'}`);
-      this.db.exec('PRAGMA busy_timeout=5000');
+      this.db.exec(`PRAGMA busy_timeout=${options.busyTimeoutMs ?? 5000}`);
       if (options.autoCheckpoint === false) this.db.exec('PRAGMA wal_autocheckpoint=0');
       this.db.exec(SCHEMA);
       this.insert = this.db.prepare(`INSERT OR REPLACE INTO records

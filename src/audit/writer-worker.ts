@@ -14,6 +14,11 @@ export interface WorkerInit {
   retentionMs: number | null;
   /** How often the checkpoint thread checkpoints the WAL (default 200 ms). */
   checkpointIntervalMs?: number;
+  /**
+   * One BigInt64 slot: the highest sequence number committed (or failed), stored before
+   * the ack is posted, so the guard's thread can tell without waiting for the message.
+   */
+  committed?: SharedArrayBuffer;
 }
 
 /** WAL frames (pages) past which the checkpoint thread forces the WAL back to its start (~64 MB). */
@@ -50,6 +55,7 @@ const queue: { seq: number; op: WriteOp }[] = [];
 // Fault injection for the durability test: a slow disk, so an early ack would show.
 const testDelayMs = Number(process.env.TELLTALE_TEST_AUDIT_DELAY_MS ?? 0);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const committed = init.committed ? new BigInt64Array(init.committed) : undefined;
 let closing = false;
 
 function prune(): void {
@@ -68,8 +74,10 @@ function drain(): void {
   try {
     if (testDelayMs > 0) Atomics.wait(sleeper, 0, 0, testDelayMs);
     store.write(batch.map((b) => b.op));
+    if (committed) Atomics.store(committed, 0, BigInt(last));
     port.postMessage({ type: 'ack', seq: last } satisfies FromWorker);
   } catch (error) {
+    if (committed) Atomics.store(committed, 0, BigInt(last));
     port.postMessage({ type: 'error', seq: last, message: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
   }
 }

@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import type { BeginRecord, CompleteRecord } from './record.js';
 import type { FromWorker, OpMessage, ToWorker, WorkerInit } from './writer-worker.js';
+import { SqliteAuditStore } from './sqlite-store.js';
 
 export interface AuditSink {
   /**
@@ -54,10 +55,19 @@ export class WorkerSink implements AuditSink {
   private transfers: ArrayBuffer[] = [];
   private flushScheduled = false;
   private deferTimer: NodeJS.Timeout | undefined;
+  /**
+   * A second connection, on this thread, for final records when the writer thread is idle
+   * (see complete). Absent for ':memory:' and for `fsync: always` (a commit would fsync here).
+   */
+  private direct: SqliteAuditStore | undefined;
+  /** Final records committed on this thread (the fast path), for tests and benchmark notes. */
+  directCompletes = 0;
+  /** The writer's committed sequence number, read without waiting for its ack message. */
+  private readonly committed = new BigInt64Array(new SharedArrayBuffer(8));
   failures = 0;
 
   private constructor(init: WorkerInit, private readonly onError: (message: string) => void) {
-    this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: init });
+    this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: { ...init, committed: this.committed.buffer as SharedArrayBuffer } });
     this.worker.on('message', (msg: FromWorker) => {
       if (msg.type === 'ack' || msg.type === 'error') {
         if (msg.type === 'error') {
@@ -90,6 +100,14 @@ export class WorkerSink implements AuditSink {
       sink.worker.once('message', onMessage);
       sink.worker.once('error', onFail);
     });
+    if (init.path !== ':memory:' && init.options.fsync === 'normal') {
+      try {
+        // Never waits for a lock: a busy database sends the record to the writer thread instead.
+        sink.direct = new SqliteAuditStore(init.path, { ...init.options, autoCheckpoint: false, busyTimeoutMs: 0 });
+      } catch {
+        sink.direct = undefined; // every write goes through the writer thread
+      }
+    }
     return sink;
   }
 
@@ -146,11 +164,30 @@ export class WorkerSink implements AuditSink {
 
   complete(record: CompleteRecord): Promise<void> {
     if (this.closed) return Promise.resolve();
+    // Fast path: with nothing queued or in flight (its request record is committed: the writer
+    // says so in shared memory before its ack message arrives), the final
+    // record is one small UPDATE (~20 µs) committed right here, instead of a round trip to the
+    // writer thread (~0.2 ms: two thread wake-ups). Same durability: the same WAL commit
+    // (synchronous=NORMAL), before the response's last byte. If the writer or a checkpoint
+    // holds the lock, SQLite says so at once (busy_timeout 0) and the writer thread does it.
+    if (this.direct && this.batch.length === 0 && Atomics.load(this.committed, 0) === BigInt(this.seq)) {
+      try {
+        this.direct.write([{ op: 'complete', record }]);
+        this.directCompletes++;
+        return Promise.resolve();
+      } catch {
+        // busy or failed: the writer thread commits it (and reports a real failure)
+      }
+    }
     // A response's end waits for this one: send it (and what is queued before it) now.
     return this.post({ seq: ++this.seq, op: { op: 'complete', record } }, undefined, { now: true });
   }
 
   close(): Promise<void> {
+    if (this.direct) {
+      this.direct.close();
+      this.direct = undefined;
+    }
     this.closed ??= new Promise<void>((resolve) => {
       this.worker.once('exit', () => resolve());
       this.flush();

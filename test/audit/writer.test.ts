@@ -1,0 +1,118 @@
+/**
+ * The audit sink's fast path for final records (src/audit/writer.ts): committed on the
+ * guard's thread when the writer thread has nothing in flight, through the writer thread
+ * otherwise — and either way committed before the promise resolves. Runs the built
+ * writer thread (dist/), as the guard does.
+ */
+import { DatabaseSync } from 'node:sqlite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { BeginRecord } from '../../src/audit/record.js';
+import { newRecordId } from '../../src/audit/record.js';
+
+type WriterModule = typeof import('../../src/audit/writer.js');
+const { WorkerSink } = (await import(pathToFileURL(resolve(import.meta.dirname, '../../dist/audit/writer.js')).href)) as WriterModule;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function dbPath(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'telltale-writer-'));
+  dirs.push(dir);
+  return join(dir, 'audit.db');
+}
+
+function beginRecord(): BeginRecord {
+  const now = Date.now();
+  return {
+    id: newRecordId(now), kind: 'request', time: new Date(now).toISOString(), timeMs: now, route: '/', upstream: 'http://127.0.0.1:1',
+    method: 'POST', path: '/v1/messages', host: null, port: null, overheadMs: 0.1, bytesIn: 10, model: 'm', agent: 'test',
+    stream: false, findings: [], action: 'pass', body: '{"model":"m"}',
+  };
+}
+
+/** What the database says, read by another connection (as `telltale audit` would). */
+function outcomeOf(path: string, id: string): { outcome: string; status: number | null } | undefined {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    return db.prepare('SELECT outcome, status FROM records WHERE id = ?').get(id) as { outcome: string; status: number | null } | undefined;
+  } finally {
+    db.close();
+  }
+}
+
+const options = (fsync: 'normal' | 'always') => ({ body: { mode: 'redacted' as const, maxFieldChars: 65536 }, fsync });
+
+describe('final records', () => {
+  it('are committed on the calling thread when the writer has nothing in flight', async () => {
+    const path = dbPath();
+    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
+    try {
+      const r = beginRecord();
+      await sink.begin(r, undefined, { now: true });
+      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      expect(sink.directCompletes).toBe(1);
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('go through the writer thread while their request record is in flight, still in order', async () => {
+    const path = dbPath();
+    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
+    try {
+      const r = beginRecord();
+      const begun = sink.begin(r, undefined, { now: true });
+      // Not awaited: the request record may not be committed yet, so this one must queue behind it.
+      await sink.complete({ id: r.id, status: 201, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      await begun;
+      expect(sink.directCompletes).toBe(0);
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 201 });
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('go through the writer thread when another connection holds the write lock, never blocking the caller', async () => {
+    const path = dbPath();
+    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
+    const other = new DatabaseSync(path);
+    try {
+      const r = beginRecord();
+      await sink.begin(r, undefined, { now: true });
+      other.exec('BEGIN IMMEDIATE');
+      const t0 = performance.now();
+      const done = sink.complete({ id: r.id, status: 202, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      const waitedMs = performance.now() - t0;
+      expect(sink.directCompletes).toBe(0);
+      // The writer thread waits for the lock (busy_timeout), not this thread.
+      expect(waitedMs).toBeLessThan(1_000);
+      setTimeout(() => other.exec('COMMIT'), 50);
+      await done;
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 202 });
+    } finally {
+      other.close();
+      await sink.close();
+    }
+  });
+
+  it('never take the fast path with fsync: always (a commit would fsync on the calling thread)', async () => {
+    const path = dbPath();
+    const sink = await WorkerSink.start({ path, options: options('always'), retentionMs: null }, () => {});
+    try {
+      const r = beginRecord();
+      await sink.begin(r, undefined, { now: true });
+      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      expect(sink.directCompletes).toBe(0);
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
+    } finally {
+      await sink.close();
+    }
+  });
+});
