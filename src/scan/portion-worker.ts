@@ -35,9 +35,9 @@ parentPort?.on('message', (request: WorkerRequest) => {
       mark('portion done');
     } else {
       const converted = convertBinaries(request.conversion);
-      // Only JavaScript segments are analysed (scan.ts, analyzeFile): the printable strings of
-      // native code (~57,000 for claude-code's binaries) would cost more to send back than to find.
-      for (const file of converted.files) if (file.segments) file.segments = file.segments.filter((s) => s.javascript);
+      // Only what analyzeFile reads comes back: JavaScript segments, and printable strings that
+      // hold a URL (the rest of claude-code's ~57,000 native strings would cost ~0.1 s to send).
+      for (const file of converted.files) if (file.segments) file.segments = file.segments.filter((s) => s.javascript || s.text.includes('://'));
       reply = converted;
       mark('binaries converted');
     }

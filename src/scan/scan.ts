@@ -15,6 +15,7 @@ import type { BinaryConversion, LoadedFile, LoadedPackage, SkippedFile, TextSegm
 import { VERSION } from '../cli/version.js';
 import type { ScanReport, ScannedFileSummary } from './types.js';
 import { mark } from './timing.js';
+import * as networkEndpoint from '../core/detectors/network-endpoint.js';
 
 /** Files above this size are outlined as soon as they are read (see analyze-js.ts). */
 const EARLY_OUTLINE_CHARS = 1 << 20;
@@ -129,7 +130,7 @@ function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], 
     }
     case 'executable':
     case 'binary': {
-      const findings: Finding[] = [];
+      const findings: Finding[] = networkEndpoint.detectInNativeStrings(file.path, (file.segments ?? []).filter((s) => !s.javascript));
       for (const segment of file.segments ?? []) {
         if (!segment.javascript) continue;
         const result = analyzeJavaScript(file.path, segment.text, { byteOffsetOf: byteMapper(segment) });

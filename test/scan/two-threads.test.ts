@@ -68,7 +68,8 @@ describe('two-thread analysis of a big bundle', () => {
     // TEST DATA: JavaScript embedded in an executable, naming a host only it contains.
     const embedded = `var nativeHost="https://native-only.example-vendor.net/v1/ping";` + Array.from({ length: 200 }, (_, i) => `function n${i}(a,b){return typeof a==="string"?a.split(",").length+b:${i}}`).join('');
     writeFileSync(join(pkg, 'bin', 'agent-native'), Buffer.concat([elfPrefix(20_000, 3), Buffer.from(`\0${embedded}\0`), pseudoMachineCode(20_000, 4)]));
-    writeFileSync(join(pkg, 'bin', 'helper'), Buffer.concat([elfPrefix(30_000, 5), Buffer.from('\0usage: helper [options]\0see https://docs.example-vendor.net/helper\0'), pseudoMachineCode(30_000, 6)]));
+    // TEST DATA: a native helper with a documentation link and an error-reporting endpoint in its strings.
+    writeFileSync(join(pkg, 'bin', 'helper'), Buffer.concat([elfPrefix(30_000, 5), Buffer.from('\0usage: helper [options]\0see https://docs.example-vendor.net/helper\0dsn https://o42.ingest.sentry.io/api/42/store/\0'), pseudoMachineCode(30_000, 6)]));
     const r = spawnSync(process.execPath, [BIN, 'scan', pkg, '--format', 'json'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26, env: { ...process.env, TELLTALE_DEBUG: 'timing' } });
     expect(r.status, r.stderr).toBe(1);
     // The worker did the conversion (its timing line), not this thread.
@@ -87,6 +88,10 @@ describe('two-thread analysis of a big bundle', () => {
     expect(native?.location.file).toBe('bin/agent-native');
     expect(native?.location.byteOffset).toBeGreaterThan(20_000);
     expect(report.findings.find((f) => f.ruleId === 'TT007')?.facts.signals).toEqual(['timezone']);
+    // Native strings: the error-reporting host is reported (with its byte offset), the docs link is not.
+    const helper = report.findings.filter((f) => f.location.file === 'bin/helper');
+    expect(helper.map((f) => f.facts.host)).toEqual(['o42.ingest.sentry.io']);
+    expect(helper[0]!.location.byteOffset).toBeGreaterThan(30_000);
   });
 });
 

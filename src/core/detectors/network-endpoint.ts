@@ -11,7 +11,7 @@
  *
  * Example: `fetch("https://telemetry.example.net/v1/events", …)`
  */
-import type { Category, RuleMeta } from '../findings.js';
+import type { Category, Finding, RuleMeta, SourceLocation } from '../findings.js';
 import { locate, makeFinding, type DetectorContext, type DetectorResult } from './context.js';
 import type { AstNode } from '../js/ast.js';
 
@@ -57,16 +57,23 @@ export interface EndpointSite {
 
 const URL_RE = /\b(?:https?|wss?):\/\/([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+)(?::\d{2,5})?(?:[/?#][^\s"'`<>]*)?/gi;
 
+/** The destination URLs in a text, with where each starts. */
+export function urlsIn(value: string): Array<{ index: number; url: string; host: string; cls: EndpointClass }> {
+  const out: Array<{ index: number; url: string; host: string; cls: EndpointClass }> = [];
+  if (value.length < 10 || !value.includes('://')) return out;
+  URL_RE.lastIndex = 0;
+  for (let m = URL_RE.exec(value); m; m = URL_RE.exec(value)) {
+    const host = m[1]!.toLowerCase();
+    if (NOT_DESTINATIONS.test(host) || !/\.[a-z]{2,}$/.test(host)) continue;
+    out.push({ index: m.index, url: m[0], host, cls: classifyHost(host) });
+  }
+  return out;
+}
+
 export function detect(ctx: DetectorContext): DetectorResult<EndpointSite> {
   const sites: EndpointSite[] = [];
   for (const { node, value } of ctx.collected.strings) {
-    if (value.length < 10 || !value.includes('://')) continue;
-    URL_RE.lastIndex = 0;
-    for (let m = URL_RE.exec(value); m; m = URL_RE.exec(value)) {
-      const host = m[1]!.toLowerCase();
-      if (NOT_DESTINATIONS.test(host) || !/\.[a-z]{2,}$/.test(host)) continue;
-      sites.push({ node, url: m[0], host, cls: classifyHost(host) });
-    }
+    for (const u of urlsIn(value)) sites.push({ node, url: u.url, host: u.host, cls: u.cls });
   }
   const byHost = new Map<string, { site: EndpointSite; count: number }>();
   for (const s of sites) {
@@ -96,3 +103,50 @@ const labels: Record<EndpointClass, string> = {
   'update-check': 'Update-check',
   other: 'Network',
 };
+
+/** A printable string taken out of native code, with its byte offset in the file. */
+export interface NativeString {
+  text: string;
+  byteOffset: number;
+}
+
+/**
+ * Endpoints in the printable strings of native code (executables without embedded
+ * JavaScript, other binaries). Only hosts of consequence are reported — LLM APIs,
+ * telemetry, error reporting, update checks — one finding per host per file: native
+ * code is full of documentation and licence links (ripgrep names github.com and
+ * sourceforge.net) that say nothing about where the program sends data, while a
+ * telemetry host compiled into a native helper is exactly what a reviewer must see.
+ */
+export function detectInNativeStrings(file: string, strings: readonly NativeString[]): Finding[] {
+  const byHost = new Map<string, { s: NativeString; u: ReturnType<typeof urlsIn>[number]; count: number }>();
+  for (const s of strings) {
+    for (const u of urlsIn(s.text)) {
+      if (u.cls === 'other') continue;
+      const seen = byHost.get(u.host);
+      if (seen) seen.count++;
+      else byHost.set(u.host, { s, u, count: 1 });
+    }
+  }
+  return [...byHost.values()].map(({ s, u, count }) => {
+    const telemetry = u.cls === 'telemetry' || u.cls === 'error-reporting';
+    const location: SourceLocation = {
+      file,
+      // Offsets within the extracted string, as for JavaScript extracted from a binary.
+      line: 1,
+      column: u.index + 1,
+      offset: u.index,
+      length: u.url.length,
+      snippet: s.text.length > 160 ? s.text.slice(Math.max(0, u.index - 40), u.index + 120) : s.text,
+      byteOffset: s.byteOffset + Buffer.byteLength(s.text.slice(0, u.index), 'utf8'),
+    };
+    return makeFinding(
+      meta,
+      'note',
+      `${labels[u.cls]} endpoint ${u.host} in native code${count > 1 ? ` (${count} references)` : ''}: ${u.url.length > 100 ? u.url.slice(0, 97) + '…' : u.url}`,
+      location,
+      { key: `host:${u.host}`, host: u.host, class: u.cls, native: true },
+      { category: telemetry ? 'telemetry' : 'network-endpoint' },
+    );
+  });
+}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingsOf } from '../../helpers/analyze.js';
+import { detectInNativeStrings } from '../../../src/core/detectors/network-endpoint.js';
 
 describe('TT006 network-endpoint', () => {
   it('classifies hosts and dedupes per host', () => {
@@ -17,5 +18,35 @@ describe('TT006 network-endpoint', () => {
 
   it('ignores namespaces, examples and loopback', () => {
     expect(findingsOf('const ns = "http://www.w3.org/2000/svg"; const e = "https://example.com/x"; const l = "http://localhost:3000/";', 'TT006')).toEqual([]);
+  });
+
+  describe('in the printable strings of native code', () => {
+    it('reports hosts of consequence once per host, with byte offsets into the binary', () => {
+      const found = detectInNativeStrings('bin/helper', [
+        { text: 'usage: helper [--no-telemetry]', byteOffset: 100 },
+        { text: 'POST https://api.mixpanel.com/track?ip=1', byteOffset: 4096 },
+        { text: 'https://api.mixpanel.com/engage', byteOffset: 9000 },
+        { text: 'résumé https://o77.ingest.sentry.io/api/77/store/', byteOffset: 20_000 },
+        { text: 'https://api.anthropic.com/v1/messages', byteOffset: 30_000 },
+      ]);
+      const byHost = Object.fromEntries(found.map((f) => [f.facts.host, f]));
+      expect(Object.keys(byHost).sort()).toEqual(['api.anthropic.com', 'api.mixpanel.com', 'o77.ingest.sentry.io']);
+      expect(byHost['api.mixpanel.com']!.message).toContain('(2 references)');
+      expect(byHost['api.mixpanel.com']!.location).toMatchObject({ file: 'bin/helper', byteOffset: 4096 + 5, offset: 5 });
+      // "résumé " is 9 bytes in UTF-8 but 7 characters.
+      expect(byHost['o77.ingest.sentry.io']!.location.byteOffset).toBe(20_009);
+      expect(byHost['o77.ingest.sentry.io']!.category).toBe('telemetry');
+      expect(byHost['api.anthropic.com']!.facts).toMatchObject({ class: 'llm-api', native: true });
+      expect(found.every((f) => f.level === 'note' && f.ruleId === 'TT006')).toBe(true);
+    });
+
+    it('leaves out documentation and licence links', () => {
+      expect(detectInNativeStrings('rg', [
+        { text: 'https://github.com/BurntSushi/ripgrep/issues', byteOffset: 1 },
+        { text: 'see http://zsh.sourceforge.net/Doc/', byteOffset: 2 },
+        { text: 'https://encoding.spec.whatwg.org/', byteOffset: 3 },
+        { text: 'no url here', byteOffset: 4 },
+      ])).toEqual([]);
+    });
   });
 });
