@@ -85,6 +85,8 @@ export class Guard {
   private readonly parser = new IncrementalParser();
   readonly secrets = new SecretScanBatcher();
   private inspecting = 0;
+  /** API exchanges in progress, from the request's arrival to its final record. */
+  private exchanges = 0;
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   private readonly httpsAgent: https.Agent;
   /** Decrypted tunnels (TLS interception) and the route their requests go to. */
@@ -213,6 +215,7 @@ export class Guard {
   private async handleApiRequest(req: IncomingMessage, res: ServerResponse, url: string, preMatched?: RouteMatch): Promise<void> {
     // Counts requests being read or inspected: one alone need not wait to share a secret scan.
     this.inspecting++;
+    this.exchanges++;
     let counted = true;
     const inspected = () => {
       if (counted) {
@@ -224,6 +227,7 @@ export class Guard {
       await this.proxyApiRequest(req, res, url, inspected, preMatched);
     } finally {
       inspected();
+      this.exchanges--;
     }
   }
 
@@ -358,7 +362,10 @@ export class Guard {
     // request alone goes to the writer at once; under load, the records of one loop turn
     // share a message.
     const alone = this.inspecting === 1;
-    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream, now: alone });
+    // The only exchange in the guard: its record may be committed on this thread (the sink's
+    // fast path), which then has nothing else to do while the upstream works.
+    const sole = this.exchanges === 1;
+    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream, now: alone, sole });
     inspected();
     await this.forward(req, res, match, headers, payload, base, t0, api, record);
   }
@@ -397,7 +404,7 @@ export class Guard {
         settled = true;
         recordOnce();
         if (error) ctx.log(`${base.method} ${base.path} ${status ?? '-'} ${outcome}: ${error}`);
-        return ctx.sink.complete({ id: base.id, status, latencyMs: ms(t0), bytesOut, outcome, error, ...(overheadMs !== undefined ? { overheadMs } : {}) });
+        return ctx.sink.complete({ id: base.id, status, latencyMs: ms(t0), bytesOut, outcome, error, ...(overheadMs !== undefined ? { overheadMs } : {}) }, { sole: this.exchanges === 1 });
       };
       const upReq = (secure ? https : http).request({
         protocol: match.upstream.protocol,

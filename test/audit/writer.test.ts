@@ -1,8 +1,8 @@
 /**
- * The audit sink's fast path for final records (src/audit/writer.ts): committed on the
- * guard's thread when the writer thread has nothing in flight, through the writer thread
- * otherwise — and either way committed before the promise resolves. Runs the built
- * writer thread (dist/), as the guard does.
+ * The audit sink's fast paths (src/audit/writer.ts): for the caller's sole exchange, with
+ * the writer thread idle, its records are committed on the caller's thread; otherwise
+ * through the writer thread — and either way committed before the promise resolves. Runs
+ * the built writer thread (dist/), as the guard does.
  */
 import { DatabaseSync } from 'node:sqlite';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BeginRecord } from '../../src/audit/record.js';
 import { newRecordId } from '../../src/audit/record.js';
+import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 
 type WriterModule = typeof import('../../src/audit/writer.js');
 const { WorkerSink } = (await import(pathToFileURL(resolve(import.meta.dirname, '../../dist/audit/writer.js')).href)) as WriterModule;
@@ -55,7 +56,8 @@ describe('final records', () => {
     try {
       const r = beginRecord();
       await sink.begin(r, undefined, { now: true });
-      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
+      expect(sink.directBegins).toBe(0);
       expect(sink.directCompletes).toBe(1);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
     } finally {
@@ -70,7 +72,7 @@ describe('final records', () => {
       const r = beginRecord();
       const begun = sink.begin(r, undefined, { now: true });
       // Not awaited: the request record may not be committed yet, so this one must queue behind it.
-      await sink.complete({ id: r.id, status: 201, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      await sink.complete({ id: r.id, status: 201, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
       await begun;
       expect(sink.directCompletes).toBe(0);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 201 });
@@ -88,7 +90,7 @@ describe('final records', () => {
       await sink.begin(r, undefined, { now: true });
       other.exec('BEGIN IMMEDIATE');
       const t0 = performance.now();
-      const done = sink.complete({ id: r.id, status: 202, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      const done = sink.complete({ id: r.id, status: 202, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
       const waitedMs = performance.now() - t0;
       expect(sink.directCompletes).toBe(0);
       // The writer thread waits for the lock (busy_timeout), not this thread.
@@ -107,10 +109,54 @@ describe('final records', () => {
     const sink = await WorkerSink.start({ path, options: options('always'), retentionMs: null }, () => {});
     try {
       const r = beginRecord();
-      await sink.begin(r, undefined, { now: true });
-      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
-      expect(sink.directCompletes).toBe(0);
+      await sink.begin(r, undefined, { now: true, sole: true });
+      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
+      expect(sink.directBegins + sink.directCompletes).toBe(0);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
+    } finally {
+      await sink.close();
+    }
+  });
+});
+
+describe('request records', () => {
+  it('of the sole exchange are committed on the calling thread, body included', async () => {
+    const path = dbPath();
+    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
+    try {
+      const r = { ...beginRecord(), body: null };
+      const body = new TextEncoder().encode(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'a message long enough to be stored as a block of its own, '.repeat(4) }] }));
+      await sink.begin(r, body, { now: true, sole: true });
+      expect(sink.directBegins).toBe(1);
+      // Readable by another connection at once, then completed on the same path.
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'pending', status: null });
+      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
+      expect(sink.directCompletes).toBe(1);
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
+      const reader = new SqliteAuditStore(path, { ...options('normal'), readOnly: true });
+      try {
+        expect(reader.get(r.id)?.body).toBe(new TextDecoder().decode(body));
+      } finally {
+        reader.close();
+      }
+    } finally {
+      await sink.close();
+    }
+  });
+
+  it('go through the writer thread when another exchange is in progress, or for streams', async () => {
+    const path = dbPath();
+    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
+    try {
+      const a = beginRecord();
+      await sink.begin(a, undefined, { now: true });
+      const b = { ...beginRecord(), stream: true };
+      await sink.begin(b, undefined, { now: true, sole: true, defer: true });
+      expect(sink.directBegins).toBe(0);
+      await sink.complete({ id: a.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      expect(sink.directCompletes).toBe(0);
+      expect(outcomeOf(path, a.id)).toEqual({ outcome: 'completed', status: 200 });
+      expect(outcomeOf(path, b.id)).toEqual({ outcome: 'pending', status: null });
     } finally {
       await sink.close();
     }
