@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { lintSource } from '@secretlint/core';
 import { creator as preset } from '@secretlint/secretlint-rule-preset-recommend';
-import { OMITTED_RULES, redactRanges, scanSecrets, secretTypeOf } from '../../../src/core/secrets/scan.js';
+import { OMITTED_RULES, redactRanges, ruleKeywords, scanSecrets, secretTypeOf } from '../../../src/core/secrets/scan.js';
 
 // ------------------------------------------------------------------ fake secrets
 let seed = 7;
@@ -175,5 +175,26 @@ describe('secret scan (secretlint preset through the rule API)', () => {
     expect(redacted).not.toContain(SECRETS['gitlab-1']);
     expect(redacted).toContain('[REDACTED:');
     expect(await scanSecrets(['nothing to see here', 'const x = 1;'])).toEqual([]);
+  });
+
+  it('runs each rule only over texts holding one of its keywords, lower-cased, and knows every rule', () => {
+    // Rules that always run: GCP reads only .json/.p12 files (never text), so it has no keywords.
+    const alwaysRun = new Set(['@secretlint/secretlint-rule-gcp']);
+    for (const rule of preset.rules) {
+      const id = rule.meta.id;
+      if (OMITTED_RULES.has(id) || alwaysRun.has(id)) continue;
+      const keywords = ruleKeywords(id);
+      // A rule the table does not know (a new preset) would run always: safe, but the pin says review it.
+      expect(keywords, id).toBeDefined();
+      expect(keywords!.length, id).toBeGreaterThan(0);
+      // Matching is on the lower-cased text: an upper-case keyword would never match.
+      for (const k of keywords!) expect(k, id).toBe(k.toLowerCase());
+    }
+  });
+
+  it('still finds a secret whose keyword is written in capitals', async () => {
+    // AWS_SECRET_ACCESS_KEY: the keyword `secret` is found in the lower-cased text.
+    const text = `export AWS_SECRET_ACCESS_KEY=${'Xq7/Zr2+'.repeat(5).slice(0, 39)}k`;
+    expect((await scanSecrets([text])).map((m) => m.ruleId)).toEqual(['@secretlint/secretlint-rule-aws']);
   });
 });
