@@ -262,8 +262,9 @@ async function scanWithEarlyWork(
   onFile: (file: LoadedFile) => void,
   worker: () => PortionWorker | undefined,
 ): Promise<ScanReport> {
-  // Binaries read before the bundle wait unconverted: their string extraction (~0.3 s for
-  // claude-code's 27 MB of ripgrep) slowed oxc's outline, on its own thread, by as much.
+  // Binaries (up to 64 MiB of them, see collector.ts) wait unconverted: extracting their
+  // strings here (~0.3 s for claude-code's 27 MB of ripgrep) slowed oxc's outline, on its
+  // own thread, by ~0.2 s on two cores.
   const pkg = await loadTarget(target, { onFile, deferBinaries: true });
   mark('loaded');
   const outlines = new Map<string, { outline: StatementOutline; anchors: number[] }>();
