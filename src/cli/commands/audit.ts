@@ -87,7 +87,7 @@ function withFilters(cmd: Command): Command {
     .option('--since <time>', 'from this time: ISO 8601 or a duration ago (30m, 2h, 7d)')
     .option('--until <time>', 'up to this time')
     .option('--finding <type>', 'only records with this finding type: secret, hidden-characters, denied-path')
-    .option('--action <action>', 'only records with this action: pass, log, neutralize, redact, block, allow, deny, error')
+    .option('--action <action>', 'only records with this action: pass, log, neutralize, redact, block, allow, deny, intercept, error')
     .option('--agent <text>', 'only records whose agent (User-Agent) contains this text')
     .option('--kind <kind>', 'request, connect or forward')
     .option('--limit <n>', 'at most this many records');
