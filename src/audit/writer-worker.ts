@@ -71,15 +71,20 @@ function drain(): void {
   if (queue.length === 0) return;
   const batch = queue.splice(0);
   const last = batch[batch.length - 1]!.seq;
+  let failure: unknown;
   try {
     if (testDelayMs > 0) Atomics.wait(sleeper, 0, 0, testDelayMs);
     store.write(batch.map((b) => b.op));
-    if (committed) Atomics.store(committed, 0, BigInt(last));
-    port.postMessage({ type: 'ack', seq: last } satisfies FromWorker);
   } catch (error) {
-    if (committed) Atomics.store(committed, 0, BigInt(last));
-    port.postMessage({ type: 'error', seq: last, message: error instanceof Error ? error.message : String(error) } satisfies FromWorker);
+    failure = error;
   }
+  // Before the message: the guard's thread reads it without waiting for the message.
+  if (committed) Atomics.store(committed, 0, BigInt(last));
+  port.postMessage(
+    failure === undefined
+      ? ({ type: 'ack', seq: last } satisfies FromWorker)
+      : ({ type: 'error', seq: last, message: failure instanceof Error ? failure.message : String(failure) } satisfies FromWorker),
+  );
 }
 
 port.on('message', (msg: ToWorker) => {

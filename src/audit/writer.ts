@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import type { BeginRecord, CompleteRecord } from './record.js';
 import type { FromWorker, OpMessage, ToWorker, WorkerInit } from './writer-worker.js';
 import { SqliteAuditStore } from './sqlite-store.js';
+import type { WriteOp } from './store.js';
 
 export interface AuditSink {
   /**
@@ -171,14 +172,9 @@ export class WorkerSink implements AuditSink {
     // take the fast path too and the response's end waits for no other thread. Not for
     // streams (their record waits, out of the way of the first bytes), and never under load
     // (`sole`): the caller's thread is then the bottleneck, and the writer thread does it.
-    if (options.sole && !options.defer && this.idle()) {
-      try {
-        this.direct!.write([{ op: 'begin', record, ...(bodyBytes ? { bodyBytes } : {}) }]);
-        this.directBegins++;
-        return Promise.resolve();
-      } catch {
-        // busy or failed: the writer thread commits it (and reports a real failure)
-      }
+    if (options.sole && !options.defer && this.commitHere({ op: 'begin', record, ...(bodyBytes ? { bodyBytes } : {}) })) {
+      this.directBegins++;
+      return Promise.resolve();
     }
     if (!bodyBytes) return this.post({ seq: ++this.seq, op: { op: 'begin', record } }, undefined, options);
     // A private copy moves to the writer thread without serialisation; the caller's
@@ -197,22 +193,27 @@ export class WorkerSink implements AuditSink {
     // holds the lock, SQLite says so at once (busy_timeout 0) and the writer thread does it.
     // Only for the caller's sole exchange: under load the caller's thread is the bottleneck,
     // and the writer batches final records anyway.
-    if (options.sole && this.idle()) {
-      try {
-        this.direct!.write([{ op: 'complete', record }]);
-        this.directCompletes++;
-        return Promise.resolve();
-      } catch {
-        // busy or failed: the writer thread commits it (and reports a real failure)
-      }
+    if (options.sole && this.commitHere({ op: 'complete', record })) {
+      this.directCompletes++;
+      return Promise.resolve();
     }
     // A response's end waits for this one: send it (and what is queued before it) now.
     return this.post({ seq: ++this.seq, op: { op: 'complete', record } }, undefined, { now: true });
   }
 
-  /** The second connection is there and the writer has committed everything sent to it. */
-  private idle(): boolean {
-    return this.direct !== undefined && this.batch.length === 0 && Atomics.load(this.committed, 0) === BigInt(this.seq);
+  /**
+   * Commits `op` on this thread when the second connection is there and the writer has
+   * committed everything sent to it; false when it did not (the caller sends it to the
+   * writer, which also reports a real failure).
+   */
+  private commitHere(op: WriteOp): boolean {
+    if (!this.direct || this.batch.length > 0 || Atomics.load(this.committed, 0) !== BigInt(this.seq)) return false;
+    try {
+      this.direct.write([op]);
+      return true;
+    } catch {
+      return false; // busy (the writer or a checkpoint holds the lock) or failed
+    }
   }
 
   close(): Promise<void> {

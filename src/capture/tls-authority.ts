@@ -233,9 +233,9 @@ export function authorityFrom(material: AuthorityMaterial, organization = 'tellt
   const caNotAfter = new Date(caCert.validTo).getTime();
   const leafKey = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
   const leafKeyPem = leafKey.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-  const leaves = new Map<string, { certPem: string; keyPem: string; minted: number }>();
-  const contexts = new Map<string, { context: SecureContext; minted: number }>();
-  const leafFor = (hostname: string): { certPem: string; keyPem: string } => {
+  // A re-minted leaf is a new entry, so its TLS context (made on first use) is new too.
+  const leaves = new Map<string, { certPem: string; keyPem: string; minted: number; context?: SecureContext }>();
+  const leafFor = (hostname: string): { certPem: string; keyPem: string; context?: SecureContext } => {
     const host = hostname.toLowerCase();
     const now = Date.now();
     let leaf = leaves.get(host);
@@ -263,14 +263,8 @@ export function authorityFrom(material: AuthorityMaterial, organization = 'tellt
     caCertPem: material.caCertPem,
     leafFor,
     contextFor(hostname: string): SecureContext {
-      const host = hostname.toLowerCase();
-      const leaf = leafFor(host);
-      let entry = contexts.get(host);
-      if (!entry || entry.minted !== leaves.get(host)!.minted) {
-        entry = { context: createSecureContext({ cert: leaf.certPem, key: leaf.keyPem }), minted: leaves.get(host)!.minted };
-        contexts.set(host, entry);
-      }
-      return entry.context;
+      const leaf = leafFor(hostname);
+      return (leaf.context ??= createSecureContext({ cert: leaf.certPem, key: leaf.keyPem }));
     },
   };
 }

@@ -43,7 +43,7 @@ interface Metadata {
   created: string;
 }
 
-function writePrivate(path: string, text: string, mode: number): void {
+function writeAtomically(path: string, text: string, mode: number): void {
   // Write beside, then rename: a reader never sees half a key, and two guards starting
   // at once each leave a complete file.
   const tmp = `${path}.${process.pid}.tmp`;
@@ -83,10 +83,10 @@ export function loadOrCreateInterceptCa(dir: string, hosts: readonly string[], n
     validityDays: CA_VALIDITY_DAYS,
     now,
   });
-  writePrivate(keyFile, material.caKeyPem, 0o600);
-  writePrivate(certFile, material.caCertPem, 0o644);
+  writeAtomically(keyFile, material.caKeyPem, 0o600);
+  writeAtomically(certFile, material.caCertPem, 0o644);
   const meta: Metadata = { hosts: wanted, notAfter: new Date(now.getTime() + CA_VALIDITY_DAYS * 86_400_000).toISOString(), created: now.toISOString() };
-  writePrivate(metaFile, JSON.stringify(meta, null, 2) + '\n', 0o644);
+  writeAtomically(metaFile, JSON.stringify(meta, null, 2) + '\n', 0o644);
   return { authority: authorityFrom(material, 'telltale guard (local interception)'), dir, certFile, hosts: wanted, created: true };
 }
 
@@ -102,6 +102,6 @@ export function writeCombinedBundle(ca: InterceptCa): string | undefined {
   const system = SYSTEM_BUNDLES.find((p) => existsSync(p));
   if (!system) return undefined;
   const file = join(ca.dir, 'bundle.pem');
-  writePrivate(file, `${readFileSync(system, 'utf8').trimEnd()}\n${ca.authority.caCertPem}`, 0o644);
+  writeAtomically(file, `${readFileSync(system, 'utf8').trimEnd()}\n${ca.authority.caCertPem}`, 0o644);
   return file;
 }

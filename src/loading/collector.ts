@@ -6,7 +6,7 @@ import { InputError } from '../cli/errors.js';
 import { convertBinary, sizeVerdict, sniffKind, toLoadedFile, SNIFF_BYTES } from './classify.js';
 import { platformPackagesOf } from './platform.js';
 import { mib, type ResolvedLoadOptions } from './limits.js';
-import type { BinaryConversion, FileKind, LoadedFile, LoadedPackage, SkippedFile } from './types.js';
+import type { BinaryConversion, FileKind, LoadedFile, LoadedPackage, ReadContents, SkippedFile } from './types.js';
 
 /**
  * Binaries whose string extraction may wait until the archive is read, in bytes.
@@ -94,7 +94,7 @@ export class Collector {
     this.limits.onFile?.(file);
   }
 
-  result(): { files: LoadedFile[]; skipped: SkippedFile[]; unconverted?: BinaryConversion } {
+  result(): ReadContents {
     let unconverted: BinaryConversion | undefined;
     if (this.limits.deferBinaries && this.deferred.size > 0) {
       const { minJavaScriptRunBytes, maxFileBytes, minStringBytes, maxStringBytes } = this.limits;

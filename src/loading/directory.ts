@@ -11,18 +11,14 @@ import { InputError } from '../cli/errors.js';
 import { SNIFF_BYTES } from './classify.js';
 import { Collector } from './collector.js';
 import type { ResolvedLoadOptions } from './limits.js';
-import type { BinaryConversion, LoadedFile, SkippedFile } from './types.js';
+import type { ReadContents } from './types.js';
 
 const NOT_DESCENDED: Readonly<Record<string, string>> = {
   '.git': 'version-control folder not scanned',
   node_modules: 'installed dependencies not scanned (scan a dependency on its own: npm:<name>@<version>)',
 };
 
-export interface DiskContents {
-  files: LoadedFile[];
-  skipped: SkippedFile[];
-  unconverted?: BinaryConversion;
-}
+export type DiskContents = ReadContents;
 
 export async function readDirectory(root: string, display: string, limits: ResolvedLoadOptions): Promise<DiskContents> {
   const collector = new Collector(limits, display, 'directory');

@@ -12,7 +12,7 @@ import { resolveLoadOptions } from './limits.js';
 import { fetchNpmPackage } from './npm.js';
 import { platformPackagesOf } from './platform.js';
 import { readTarball } from './tarball.js';
-import type { BinaryConversion, LoadedFile, LoadedPackage, LoadOptions, PackageManifest, SkippedFile } from './types.js';
+import type { LoadedPackage, LoadOptions, PackageManifest, ReadContents } from './types.js';
 
 export { DEFAULT_LOAD_OPTIONS, defaultCacheDir, resolveLoadOptions } from './limits.js';
 export { platformPackageFor, currentHost, type Host } from './platform.js';
@@ -50,7 +50,7 @@ export async function loadTarget(target: string, options?: LoadOptions): Promise
 function assemble(
   target: string,
   source: LoadedPackage['source'],
-  contents: { files: LoadedFile[]; skipped: SkippedFile[]; unconverted?: BinaryConversion },
+  contents: ReadContents,
   identity: { name?: string; version?: string } = {},
 ): LoadedPackage {
   const skipped = [...contents.skipped];

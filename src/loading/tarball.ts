@@ -15,13 +15,9 @@ import { InputError } from '../cli/errors.js';
 import { Collector } from './collector.js';
 import { SNIFF_BYTES } from './classify.js';
 import { mib, type ResolvedLoadOptions } from './limits.js';
-import type { BinaryConversion, FileKind, LoadedFile, SkippedFile } from './types.js';
+import type { FileKind, ReadContents } from './types.js';
 
-export interface TarballContents {
-  files: LoadedFile[];
-  skipped: SkippedFile[];
-  unconverted?: BinaryConversion;
-}
+export type TarballContents = ReadContents;
 
 /** Reads the archive at `file`; `display` names it in messages. */
 export async function readTarball(file: string, display: string, limits: ResolvedLoadOptions): Promise<TarballContents> {

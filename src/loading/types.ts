@@ -79,6 +79,14 @@ export interface BinaryConversion {
   limits: { minJavaScriptRunBytes: number; maxFileBytes: number; minStringBytes: number; maxStringBytes: number };
 }
 
+/** What reading a target (archive, folder, file) yields, before the package is assembled. */
+export interface ReadContents {
+  files: LoadedFile[];
+  skipped: SkippedFile[];
+  /** With `deferBinaries`: the binaries left for the caller to convert. */
+  unconverted?: BinaryConversion;
+}
+
 export interface LoadedPackage {
   /** The target as the user wrote it. */
   target: string;

@@ -49,88 +49,89 @@ function outcomeOf(path: string, id: string): { outcome: string; status: number 
 
 const options = (fsync: 'normal' | 'always') => ({ body: { mode: 'redacted' as const, maxFieldChars: 65536 }, fsync });
 
+type Sink = Awaited<ReturnType<typeof WorkerSink.start>>;
+
+/** A sink on a fresh database, closed after `use` whatever happens. */
+async function withSink(fsync: 'normal' | 'always', use: (sink: Sink, path: string) => Promise<void>): Promise<void> {
+  const path = dbPath();
+  const sink = await WorkerSink.start({ path, options: options(fsync), retentionMs: null }, () => {});
+  try {
+    await use(sink, path);
+  } finally {
+    await sink.close();
+  }
+}
+
+/** The final record of a completed exchange. */
+const completed = (id: string, status: number) => ({ id, status, latencyMs: 1, bytesOut: 5, outcome: 'completed' as const, error: null });
+
 describe('final records', () => {
   it('are committed on the calling thread when the writer has nothing in flight', async () => {
-    const path = dbPath();
-    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
-    try {
+    await withSink('normal', async (sink, path) => {
       const r = beginRecord();
       await sink.begin(r, undefined, { now: true });
-      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
+      await sink.complete(completed(r.id, 200), { sole: true });
       expect(sink.directBegins).toBe(0);
       expect(sink.directCompletes).toBe(1);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
-    } finally {
-      await sink.close();
-    }
+    });
   });
 
   it('go through the writer thread while their request record is in flight, still in order', async () => {
-    const path = dbPath();
-    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
-    try {
+    await withSink('normal', async (sink, path) => {
       const r = beginRecord();
       const begun = sink.begin(r, undefined, { now: true });
       // Not awaited: the request record may not be committed yet, so this one must queue behind it.
-      await sink.complete({ id: r.id, status: 201, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
+      await sink.complete(completed(r.id, 201), { sole: true });
       await begun;
       expect(sink.directCompletes).toBe(0);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 201 });
-    } finally {
-      await sink.close();
-    }
+    });
   });
 
   it('go through the writer thread when another connection holds the write lock, never blocking the caller', async () => {
-    const path = dbPath();
-    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
-    const other = new DatabaseSync(path);
-    try {
-      const r = beginRecord();
-      await sink.begin(r, undefined, { now: true });
-      other.exec('BEGIN IMMEDIATE');
-      const t0 = performance.now();
-      const done = sink.complete({ id: r.id, status: 202, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
-      const waitedMs = performance.now() - t0;
-      expect(sink.directCompletes).toBe(0);
-      // The writer thread waits for the lock (busy_timeout), not this thread.
-      expect(waitedMs).toBeLessThan(1_000);
-      setTimeout(() => other.exec('COMMIT'), 50);
-      await done;
-      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 202 });
-    } finally {
-      other.close();
-      await sink.close();
-    }
+    await withSink('normal', async (sink, path) => {
+      const other = new DatabaseSync(path);
+      try {
+        const r = beginRecord();
+        await sink.begin(r, undefined, { now: true });
+        other.exec('BEGIN IMMEDIATE');
+        const t0 = performance.now();
+        const done = sink.complete(completed(r.id, 202), { sole: true });
+        const waitedMs = performance.now() - t0;
+        expect(sink.directCompletes).toBe(0);
+        // The writer thread waits for the lock (busy_timeout), not this thread.
+        expect(waitedMs).toBeLessThan(1_000);
+        setTimeout(() => other.exec('COMMIT'), 50);
+        await done;
+        expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 202 });
+      } finally {
+        other.close();
+      }
+    });
   });
 
   it('never take the fast path with fsync: always (a commit would fsync on the calling thread)', async () => {
-    const path = dbPath();
-    const sink = await WorkerSink.start({ path, options: options('always'), retentionMs: null }, () => {});
-    try {
+    await withSink('always', async (sink, path) => {
       const r = beginRecord();
       await sink.begin(r, undefined, { now: true, sole: true });
-      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
+      await sink.complete(completed(r.id, 200), { sole: true });
       expect(sink.directBegins + sink.directCompletes).toBe(0);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
-    } finally {
-      await sink.close();
-    }
+    });
   });
 });
 
 describe('request records', () => {
   it('of the sole exchange are committed on the calling thread, body included', async () => {
-    const path = dbPath();
-    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
-    try {
+    await withSink('normal', async (sink, path) => {
       const r = { ...beginRecord(), body: null };
       const body = new TextEncoder().encode(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'a message long enough to be stored as a block of its own, '.repeat(4) }] }));
       await sink.begin(r, body, { now: true, sole: true });
       expect(sink.directBegins).toBe(1);
       // Readable by another connection at once, then completed on the same path.
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'pending', status: null });
-      await sink.complete({ id: r.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null }, { sole: true });
+      await sink.complete(completed(r.id, 200), { sole: true });
       expect(sink.directCompletes).toBe(1);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
       const reader = new SqliteAuditStore(path, { ...options('normal'), readOnly: true });
@@ -139,26 +140,20 @@ describe('request records', () => {
       } finally {
         reader.close();
       }
-    } finally {
-      await sink.close();
-    }
+    });
   });
 
   it('go through the writer thread when another exchange is in progress, or for streams', async () => {
-    const path = dbPath();
-    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
-    try {
+    await withSink('normal', async (sink, path) => {
       const a = beginRecord();
       await sink.begin(a, undefined, { now: true });
       const b = { ...beginRecord(), stream: true };
       await sink.begin(b, undefined, { now: true, sole: true, defer: true });
       expect(sink.directBegins).toBe(0);
-      await sink.complete({ id: a.id, status: 200, latencyMs: 1, bytesOut: 5, outcome: 'completed', error: null });
+      await sink.complete(completed(a.id, 200));
       expect(sink.directCompletes).toBe(0);
       expect(outcomeOf(path, a.id)).toEqual({ outcome: 'completed', status: 200 });
       expect(outcomeOf(path, b.id)).toEqual({ outcome: 'pending', status: null });
-    } finally {
-      await sink.close();
-    }
+    });
   });
 });

@@ -81,19 +81,21 @@ export function detect(ctx: DetectorContext): DetectorResult<EndpointSite> {
     if (seen) seen.count++;
     else byHost.set(s.host, { site: s, count: 1 });
   }
-  const findings = [...byHost.values()].map(({ site, count }) => {
-    const telemetry = site.cls === 'telemetry' || site.cls === 'error-reporting';
-    const category: Category = telemetry ? 'telemetry' : 'network-endpoint';
-    return makeFinding(
-      meta,
-      'note',
-      `${labels[site.cls]} endpoint ${site.host}${count > 1 ? ` (${count} references)` : ''}: ${site.url.length > 100 ? site.url.slice(0, 97) + '…' : site.url}`,
-      locate(ctx, site.node.start, site.node.end),
-      { key: `host:${site.host}`, host: site.host, class: site.cls },
-      { category },
-    );
-  });
+  const findings = [...byHost.values()].map(({ site, count }) => endpointFinding(site, count, locate(ctx, site.node.start, site.node.end), false));
   return { findings, sites };
+}
+
+/** The one TT006 finding for a host: its class, how often it occurs, the first URL. */
+function endpointFinding(u: { url: string; host: string; cls: EndpointClass }, count: number, location: SourceLocation, native: boolean): Finding {
+  const category: Category = u.cls === 'telemetry' || u.cls === 'error-reporting' ? 'telemetry' : 'network-endpoint';
+  return makeFinding(
+    meta,
+    'note',
+    `${labels[u.cls]} endpoint ${u.host}${native ? ' in native code' : ''}${count > 1 ? ` (${count} references)` : ''}: ${u.url.length > 100 ? u.url.slice(0, 97) + '…' : u.url}`,
+    location,
+    { key: `host:${u.host}`, host: u.host, class: u.cls, ...(native ? { native: true } : {}) },
+    { category },
+  );
 }
 
 const labels: Record<EndpointClass, string> = {
@@ -129,7 +131,6 @@ export function detectInNativeStrings(file: string, strings: readonly NativeStri
     }
   }
   return [...byHost.values()].map(({ s, u, count }) => {
-    const telemetry = u.cls === 'telemetry' || u.cls === 'error-reporting';
     const location: SourceLocation = {
       file,
       // Offsets within the extracted string, as for JavaScript extracted from a binary.
@@ -140,13 +141,6 @@ export function detectInNativeStrings(file: string, strings: readonly NativeStri
       snippet: s.text.length > 160 ? s.text.slice(Math.max(0, u.index - 40), u.index + 120) : s.text,
       byteOffset: s.byteOffset + Buffer.byteLength(s.text.slice(0, u.index), 'utf8'),
     };
-    return makeFinding(
-      meta,
-      'note',
-      `${labels[u.cls]} endpoint ${u.host} in native code${count > 1 ? ` (${count} references)` : ''}: ${u.url.length > 100 ? u.url.slice(0, 97) + '…' : u.url}`,
-      location,
-      { key: `host:${u.host}`, host: u.host, class: u.cls, native: true },
-      { category: telemetry ? 'telemetry' : 'network-endpoint' },
-    );
+    return endpointFinding(u, count, location, true);
   });
 }

@@ -165,9 +165,6 @@ function translatorFor<T extends SecretLintRuleLocalizeMessages>(messages: T): S
 /** The preset's rules, created once; `scan` runs them all over one text. */
 class SecretRuleSet {
   private readonly handlers: { ruleId: string; keywords: readonly string[] | undefined; file: NonNullable<SecretLintRuleReportHandler['file']> }[] = [];
-  /** Rule runs so far, and those the keywords spared (for tests and benchmark notes). */
-  runs = 0;
-  skipped = 0;
   private reported: Reported[] = [];
   private ignored: Ignored[] = [];
 
@@ -205,11 +202,7 @@ class SecretRuleSet {
     const ignored: Ignored[] = (this.ignored = []);
     const lower = content.toLowerCase();
     for (const h of this.handlers) {
-      if (h.keywords && !h.keywords.some((k) => lower.includes(k))) {
-        this.skipped++;
-        continue;
-      }
-      this.runs++;
+      if (h.keywords && !h.keywords.some((k) => lower.includes(k))) continue;
       // Rules report synchronously; only GCP's reading of a .p12 file from disk is
       // asynchronous, and it never runs for text. Fail loudly if a new preset changes that.
       if (h.file(source)) throw new Error(`secret rule ${h.ruleId} answered asynchronously; telltale runs the preset's rules synchronously`);
