@@ -17,6 +17,7 @@ import { classifyCodePoint, mixedScript } from './unicode/index.js';
 import { child, memberPath, shapeOf, walk, type AstNode } from './js/ast.js';
 import { outlineStatements, parseChosenStatements, parseJavaScript, parseStatementAt, type StatementOutline } from './js/parse.js';
 import { JsSource, UNPARSED } from './js/source-file.js';
+import type { IdentifierIndex } from './js/identifier-index.js';
 import type { Collected, DetectorContext } from './detectors/context.js';
 import type { ChoiceSite } from './detectors/hidden-characters.js';
 import type { FormatSwitchSite } from './detectors/format-switch.js';
@@ -52,6 +53,8 @@ export interface AnalyzeOptions {
   outline?: StatementOutline;
   /** Anchor offsets found earlier (findAnchors), for the same reason. */
   anchors?: readonly number[];
+  /** The text's identifier index, built earlier (IdentifierIndex.build) for the same reason. */
+  identifierIndex?: IdentifierIndex;
 }
 
 export interface AnalyzeResult {
@@ -252,6 +255,7 @@ export function analyzeJavaScript(path: string, text: string, options: AnalyzeOp
   // Small files, or a partial parse that did not line up: one full parse — slower, never less complete.
   const parsed = parseJavaScript(path, text);
   const source = new JsSource(path, text, parsed.program);
+  if (options.identifierIndex) source.useIndex(options.identifierIndex);
   const roots = fullWalk
     ? [parsed.program]
     : (chosen ?? [...selectStatements(source)].sort((a, b) => a - b)).map((i) => source.statements[i]).filter((n): n is AstNode => n !== undefined);
@@ -343,6 +347,7 @@ export function analyzePortion(
   options: AnalyzeOptions = {},
 ): { result: PortionResult; source: JsSource } | undefined {
   const { source, placeholders, program } = sourceFor(path, text, outline);
+  if (options.identifierIndex) source.useIndex(options.identifierIndex);
   const nodes = parseChosenStatements(path, text, outline, chosen);
   if (!nodes) return undefined;
   chosen.forEach((i, k) => (placeholders[i] = nodes[k]!));

@@ -84,6 +84,11 @@ export class IdentifierIndex {
     return new IdentifierIndex(text, bucketStart, positions);
   }
 
+  /** True when this index was built from `text` (the very string, not an equal copy). */
+  isFor(text: string): boolean {
+    return this.text === text;
+  }
+
   /** True when the index answers searches for `name` (1–6 ASCII identifier characters, not starting with a digit). */
   covers(name: string): boolean {
     if (name.length === 0 || name.length > MAX_LENGTH) return false;

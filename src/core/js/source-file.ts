@@ -222,6 +222,11 @@ export class JsSource {
     }
   }
 
+  /** An index of this very text built earlier (while the caller waited for something else): every search uses it. */
+  useIndex(index: IdentifierIndex): void {
+    if (index.isFor(this.text)) this.index = index;
+  }
+
   /** True when `name` is declared by a top-level statement (known without parsing). */
   isTopLevelName(name: string): boolean {
     if (this.loader) return this.loader.declarations.has(name);

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseJavaScript } from '../../../src/core/js/parse.js';
 import { JsSource } from '../../../src/core/js/source-file.js';
+import { IdentifierIndex } from '../../../src/core/js/identifier-index.js';
 
 function sourceOf(code: string): JsSource {
   return new JsSource('fixture.js', code, parseJavaScript('fixture.js', code).program);
@@ -30,5 +31,22 @@ describe('JsSource name searches', () => {
     expect(source.isTopLevelName('top')).toBe(true);
     expect(source.isTopLevelName('m1')).toBe(true);
     expect(source.isTopLevelName('a')).toBe(false);
+  });
+
+  it('answers the same with an identifier index built beforehand, and ignores one built from another text', () => {
+    const spans = (s: JsSource) => ({
+      calls: s.callsOf('a').map((c) => [c.start, c.end]),
+      scoped: s.callsOf('a', 24, s.scopeSpanOf(s.functionsNamed('a')[0]!)).map((c) => [c.start, c.end]),
+      top: s.callsOf('top').map((c) => [c.start, c.end]),
+      assigned: s.assignmentsTo('m1').map((c) => [c.start, c.end]),
+    });
+    const expected = spans(sourceOf(code));
+    const indexed = sourceOf(code);
+    indexed.useIndex(IdentifierIndex.build(code));
+    expect(spans(indexed)).toEqual(expected);
+    // An index of other text (a stale or mismatched build) must not answer for this one.
+    const other = sourceOf(code);
+    other.useIndex(IdentifierIndex.build(code.replace(/\ba\(/g, 'b(')));
+    expect(spans(other)).toEqual(expected);
   });
 });
