@@ -454,9 +454,15 @@ export class Guard {
         const overhead = Math.round((overheadBefore + (performance.now() - tHeaders)) * 1000) / 1000;
         out.push(OVERHEAD_HEADER, String(overhead), REQUEST_ID_HEADER, base.id);
         res.writeHead(status, upRes.statusMessage, out);
-        // A stream's headers go out at once (SSE clients wait for them); a fixed-length
-        // body's go with its bytes, in one write.
-        if (upRes.headers['content-length'] === undefined) res.flushHeaders();
+        // A fixed-length body's headers go with its bytes, in one write. So do a stream's when
+        // its first bytes come in the same read as the upstream's headers (they usually do):
+        // one write, one wake-up of the client. Otherwise they go alone at the end of this
+        // loop turn: SSE clients wait for them.
+        if (upRes.headers['content-length'] === undefined) {
+          setImmediate(() => {
+            if (bytesOut === 0 && !res.destroyed && !res.writableEnded) res.flushHeaders();
+          });
+        }
         // The last chunk of a fixed-length body waits for the commit.
         const relay = relayHoldingLast(upRes, res, (n) => (bytesOut += n));
         upRes.on('end', () => {

@@ -153,6 +153,35 @@ describe('inspection over a resent history (memoized per parsed item)', () => {
     }
   });
 
+  it('finds a denied read whose call sits in a reused (memoized) message and whose result is new', async () => {
+    const parser = new IncrementalParser();
+    const cache = new InspectionCache();
+    const call = { role: 'assistant', content: [{ type: 'tool_use', id: 'toolu_k', name: 'Bash', input: { command: 'cat config/.env | head -3' } }] };
+    const opening = [{ role: 'user', content: 'check the config' }, call];
+    const first = parser.parse(Buffer.from(JSON.stringify({ model: 'm', messages: opening })));
+    expect(first.ok && (await inspectRequest('anthropic-messages', first.value, policy, cache)).findings).toEqual([]);
+    const withResult = [...opening, { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_k', content: 'PLACEHOLDER=inert-test-value' }] }];
+    const second = parser.parse(Buffer.from(JSON.stringify({ model: 'm', messages: withResult })));
+    expect(second.ok && second.reusedBytes).toBeGreaterThan(0);
+    if (!second.ok) return;
+    const out = await inspectRequest('anthropic-messages', second.value, { ...policy, denyPathsAction: 'block' }, cache);
+    expect(out.decision).toBe('block');
+    expect(out.findings).toEqual([expect.objectContaining({ type: 'denied-path', pointer: '/messages/2/content/0/content', path: 'config/.env' })]);
+  });
+
+  it('answers whether a message names a denied path per policy, not once per cache', async () => {
+    const cache = new InspectionCache();
+    const body = {
+      messages: [
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't', name: 'Read', input: { file_path: 'notes/todo.txt' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 't', content: 'buy milk' }] },
+      ],
+    };
+    expect((await inspectRequest('anthropic-messages', body, policy, cache)).findings).toEqual([]);
+    const strict = { ...policy, denyPaths: compileDenyPaths(['**/*.txt']) };
+    expect((await inspectRequest('anthropic-messages', body, strict, cache)).findings.map((f) => f.type)).toEqual(['denied-path']);
+  });
+
   it('recomputes an item met at another position (its pointers differ)', async () => {
     const cache = new InspectionCache();
     const item = { role: 'user', content: 'hello\u200Bworld' };

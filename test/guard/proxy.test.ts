@@ -95,6 +95,28 @@ describe('reverse proxy', () => {
     }
   });
 
+  it('sends a stream\u2019s headers at once when its first event is late (a model that thinks first)', async () => {
+    up.firstEventDelayMs = 400;
+    try {
+      const t0 = performance.now();
+      const { headersAt, firstDataAt } = await new Promise<{ headersAt: number; firstDataAt: number }>((resolve, reject) => {
+        const req = http.request(`${guard.url}/v1/messages`, { method: 'POST', headers: JSON_HEADERS, agent: false }, (res) => {
+          const headersAt = performance.now() - t0;
+          expect(res.headers['content-type']).toBe('text/event-stream');
+          res.once('data', () => resolve({ headersAt, firstDataAt: performance.now() - t0 }));
+          res.resume();
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }));
+      });
+      expect(firstDataAt).toBeGreaterThanOrEqual(400);
+      // The headers did not wait for the first event.
+      expect(headersAt).toBeLessThan(firstDataAt - 250);
+    } finally {
+      up.firstEventDelayMs = 0;
+    }
+  });
+
   it('neutralizes look-alikes in agent-written text and leaves the user\u2019s non-Latin text alone', async () => {
     const before = up.received.length;
     const body = {

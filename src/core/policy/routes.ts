@@ -8,6 +8,7 @@ export interface RouteMatch {
   route: RouteConfig;
   /** Path (with query) to request on the upstream. */
   upstreamPath: string;
+  /** The route's upstream URL, parsed once per route: read it, never change it. */
   upstream: URL;
 }
 
@@ -24,12 +25,22 @@ export function sortRoutes(routes: RouteConfig[]): RouteConfig[] {
   return [...routes].sort((a, b) => b.prefix.length - a.prefix.length);
 }
 
+/** Each route's parsed upstream, parsed once (shared: callers only read it). */
+const UPSTREAM_URLS = new WeakMap<RouteConfig, { text: string; url: URL }>();
+function upstreamUrl(route: RouteConfig): URL {
+  const hit = UPSTREAM_URLS.get(route);
+  if (hit && hit.text === route.upstream) return hit.url;
+  const url = new URL(route.upstream);
+  UPSTREAM_URLS.set(route, { text: route.upstream, url });
+  return url;
+}
+
 export function matchRoute(sorted: RouteConfig[], pathWithQuery: string): RouteMatch | null {
   for (const route of sorted) {
     if (!prefixMatches(route.prefix, pathWithQuery)) continue;
     const p = route.prefix === '/' ? '' : route.prefix.replace(/\/$/, '');
     const rest = pathWithQuery.slice(p.length);
-    const upstream = new URL(route.upstream);
+    const upstream = upstreamUrl(route);
     const base = upstream.pathname.replace(/\/$/, '');
     const tail = rest.startsWith('/') || rest.startsWith('?') || rest === '' ? rest : `/${rest}`;
     return { route, upstreamPath: `${base}${tail}` || '/', upstream };

@@ -6,6 +6,7 @@
  */
 import type { Field, FieldMemo, Part } from './fields.js';
 import type { HiddenFieldReport } from './hidden.js';
+import type { PathMatcher } from './deny-paths.js';
 
 export interface CachedSecret {
   start: number;
@@ -77,6 +78,8 @@ export interface GroupResult {
   hidden: [Field, HiddenFieldReport][];
   /** tool-input and tool-result fields: what denied-path matching looks at. */
   toolFields: Field[];
+  /** Whether a tool input of the group names a denied path, under the matcher it was computed with. */
+  namesDenied?: { matcher: PathMatcher; value: boolean };
 }
 
 export class InspectionCache {

@@ -74,6 +74,28 @@ function argumentFields(field: Field): { key: string; value: string }[] {
   return [{ key: 'command', value: field.value }];
 }
 
+/** The first denied path a tool-input field names (a path argument, or a token of a command), or null. */
+function deniedReference(f: Field, matcher: PathMatcher): { path: string; pattern: string } | null {
+  for (const { key, value } of argumentFields(f)) {
+    const candidates = PATH_KEYS.test(key) ? [value] : COMMAND_KEYS.test(key) ? commandTokens(value) : [];
+    for (const candidate of candidates) {
+      const pattern = matcher(candidate);
+      if (pattern) return { path: candidate, pattern };
+    }
+  }
+  return null;
+}
+
+/**
+ * True when a tool-input field among `fields` names a denied path. Without one, no
+ * content is denied (findDeniedContent finds nothing): inspection asks this per history
+ * message, memoized, and runs the full search only when some message names one.
+ */
+export function namesDeniedPath(fields: readonly Field[], matcher: PathMatcher): boolean {
+  for (const f of fields) if (f.part === 'tool-input' && deniedReference(f, matcher)) return true;
+  return false;
+}
+
 export function findDeniedContent(fields: readonly Field[], matcher: PathMatcher): DeniedPathHit[] {
   const hits: DeniedPathHit[] = [];
   const deniedCalls = new Map<string, { path: string; pattern: string; referencedAt: string }>();
@@ -85,15 +107,10 @@ export function findDeniedContent(fields: readonly Field[], matcher: PathMatcher
       list.push(f);
       inputsByCall.set(f.toolCallId, list);
     }
-    for (const { key, value } of argumentFields(f)) {
-      const candidates = PATH_KEYS.test(key) ? [value] : COMMAND_KEYS.test(key) ? commandTokens(value) : [];
-      for (const candidate of candidates) {
-        const pattern = matcher(candidate);
-        if (!pattern) continue;
-        const id = f.toolCallId ?? `@${f.pointer}`;
-        if (!deniedCalls.has(id)) deniedCalls.set(id, { path: candidate, pattern, referencedAt: f.pointer });
-      }
-    }
+    const ref = deniedReference(f, matcher);
+    if (!ref) continue;
+    const id = f.toolCallId ?? `@${f.pointer}`;
+    if (!deniedCalls.has(id)) deniedCalls.set(id, { ...ref, referencedAt: f.pointer });
   }
   if (deniedCalls.size === 0) return hits;
   for (const [id, ref] of deniedCalls) {

@@ -5,7 +5,7 @@
  * rewritten body when an action changes it. Pure: no I/O (the secret scan is async only
  * because secretlint's API is).
  */
-import { findDeniedContent, type PathMatcher } from './deny-paths.js';
+import { findDeniedContent, namesDeniedPath, type PathMatcher } from './deny-paths.js';
 import { requestFieldGroups, type Field, type Part } from './fields.js';
 import { inspectField, neutralizeField, type HiddenFieldReport } from './hidden.js';
 import { placeholder, redactRanges, scanSecrets, type SecretMatch } from '../secrets/scan.js';
@@ -163,14 +163,20 @@ export async function inspectRequest(
 
   const secretsOf = new Map<Field, CachedSecret[]>();
   const hiddenOf = new Map<Field, HiddenFieldReport>();
-  const toolFields: Field[] = [];
+  let namesDenied = false;
   for (const r of results) {
     for (const [f, list] of r.secrets) secretsOf.set(f, list);
     for (const [f, report] of r.hidden) hiddenOf.set(f, report);
-    for (const f of r.toolFields) toolFields.push(f);
+    if (policy.denyPaths && !namesDenied && r.toolFields.length) {
+      if (r.namesDenied?.matcher !== policy.denyPaths) r.namesDenied = { matcher: policy.denyPaths, value: namesDeniedPath(r.toolFields, policy.denyPaths) };
+      namesDenied = r.namesDenied.value;
+    }
   }
-
-  const denied = policy.denyPaths ? findDeniedContent(toolFields, policy.denyPaths) : [];
+  // Content is denied only when some tool input names a denied path (memoized per group, so
+  // a resent history costs a lookup per message); then the tool fields of every group are
+  // searched together: the call and its result sit in different messages.
+  const toolFields = namesDenied ? results.flatMap((r) => r.toolFields) : [];
+  const denied = namesDenied ? findDeniedContent(toolFields, policy.denyPaths) : [];
 
   const blockReasons: string[] = [];
   const forwardEdits = new Map<string, Edit[]>();

@@ -24,6 +24,8 @@ export interface FakeUpstream {
   mode: FakeMode;
   /** Delay between SSE events, ms. */
   eventGapMs: number;
+  /** Delay between an SSE response's headers and its first event, ms (a model that thinks first). */
+  firstEventDelayMs: number;
   /** Delay before headers in mode slow-headers, ms. */
   slowMs: number;
   /** Text the fake model answers with. */
@@ -47,7 +49,8 @@ function sse(res: ServerResponse, events: { event?: string; data: unknown }[], g
     if (gapMs > 0) setTimeout(next, gapMs);
     else setImmediate(next);
   };
-  next();
+  if (up.firstEventDelayMs > 0) setTimeout(next, up.firstEventDelayMs);
+  else next();
 }
 
 function anthropicEvents(model: string, text: string): { event: string; data: unknown }[] {
@@ -118,6 +121,7 @@ export async function startFakeUpstream(options: { tls?: { cert: string; key: st
     received: [],
     mode: 'ok',
     eventGapMs: 0,
+    firstEventDelayMs: 0,
     slowMs: 2_000,
     reply: 'Hello from the fake upstream.',
     close: async () => {
