@@ -15,6 +15,9 @@ const BYTE_COST = (() => {
   return t;
 })();
 
+/** Scratch for rankSingleByteKeys: the byte values a histogram holds. */
+const presentBytes = new Uint8Array(256);
+
 export function xorBytes(bytes: Uint8Array, key: readonly number[]): Uint8Array {
   const out = new Uint8Array(bytes.length);
   const k = key.length;
@@ -40,15 +43,18 @@ export function rankSingleByteKeys(
 ): KeyGuess[] {
   const maxBad = Math.floor(total * maxControlRatio);
   const out: KeyGuess[] = [];
+  // The byte values present, with their counts: each key's cost sums over these only.
+  let distinct = 0;
+  for (let b = 0; b < 256; b++) if (hist[b]! > 0) presentBytes[distinct++] = b;
   for (let k = 1; k < 256; k++) {
     // Bytes that key k turns into control characters are exactly k ^ c for each control c.
     let bad = 0;
     for (let i = 0; i < CONTROLS.length && bad <= maxBad; i++) bad += hist[k ^ CONTROLS[i]!]!;
     if (bad > maxBad) continue;
     let cost = 0;
-    for (let b = 0; b < 256; b++) {
-      const h = hist[b]!;
-      if (h > 0) cost += h * BYTE_COST[b ^ k]!;
+    for (let i = 0; i < distinct; i++) {
+      const b = presentBytes[i]!;
+      cost += hist[b]! * BYTE_COST[b ^ k]!;
     }
     out.push({ key: k, cost: cost / total });
   }
