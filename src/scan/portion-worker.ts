@@ -16,8 +16,11 @@ import type { BinaryConversion, LoadedFile, SkippedFile } from '../loading/types
 import { mark } from './timing.js';
 
 export type WorkerRequest =
-  | { type: 'portion'; path: string; text: string; outline: StatementOutline; chosen: number[] }
-  | { type: 'binaries'; conversion: BinaryConversion };
+  /** Without `text`: the text sent before for that path (type 'text'). */
+  | { type: 'portion'; path: string; text?: string; outline: StatementOutline; chosen: number[] }
+  | { type: 'binaries'; conversion: BinaryConversion }
+  /** A big file's text, sent ahead of its portion; not answered. */
+  | { type: 'text'; path: string; text: string };
 
 /** The answer to a request; null when it failed (the main thread then does the work itself). */
 export type WorkerReply = PortionResult | { files: LoadedFile[]; skipped: SkippedFile[] } | null;
@@ -26,12 +29,21 @@ export type WorkerReply = PortionResult | { files: LoadedFile[]; skipped: Skippe
 classifyCodePoint(0x2019);
 mark('ready');
 
+/** Texts sent ahead of their portions, by path. */
+const texts = new Map<string, string>();
+
 parentPort?.on('message', (request: WorkerRequest) => {
+  if (request.type === 'text') {
+    texts.set(request.path, request.text);
+    return;
+  }
   let reply: WorkerReply = null;
   try {
     if (request.type === 'portion') {
-      mark('portion received');
-      reply = analyzePortion(request.path, request.text, request.outline, request.chosen)?.result ?? null;
+      mark(request.text === undefined ? 'portion received (text sent ahead)' : 'portion received');
+      const text = request.text ?? texts.get(request.path);
+      texts.delete(request.path);
+      reply = text === undefined ? null : (analyzePortion(request.path, text, request.outline, request.chosen)?.result ?? null);
       mark('portion done');
     } else {
       const converted = convertBinaries(request.conversion);

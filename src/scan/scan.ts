@@ -60,8 +60,25 @@ class PortionWorker {
     });
   }
 
+  /** Texts already sent with shareText, by path (the very string sent). */
+  private readonly shared = new Map<string, string>();
+
+  /**
+   * Sends a big file's text ahead of its portion: copying 26 MB of UTF-16 into a message
+   * costs this thread ~50 ms, better spent while oxc outlines than when the halves start.
+   * The worker keeps it until that portion is analysed.
+   */
+  shareText(path: string, text: string): void {
+    if (this.failed) return;
+    this.shared.set(path, text);
+    this.worker.postMessage({ type: 'text', path, text } satisfies WorkerRequest);
+  }
+
   portion(path: string, text: string, outline: StatementOutline, chosen: number[]): Promise<PortionResult | null> {
-    return this.ask({ type: 'portion', path, text, outline, chosen }) as Promise<PortionResult | null>;
+    // The text goes along unless this very string was shared before.
+    const sent = this.shared.get(path) === text;
+    this.shared.delete(path);
+    return this.ask({ type: 'portion', path, ...(sent ? {} : { text }), outline, chosen }) as Promise<PortionResult | null>;
   }
 
   /**
@@ -116,7 +133,10 @@ async function analyzeInTwoThreads(
   mark('analysis: own half done');
   const other = await remote;
   mark('analysis: both halves done');
-  if (!local || !other) return undefined;
+  if (!local || !other) {
+    mark('analysis: a half failed; the file is analysed in one thread');
+    return undefined;
+  }
   const result = completeAnalysis(path, text, outline, [local.result, other], {}, local.source);
   mark('analysis: correlated');
   return result;
@@ -249,7 +269,10 @@ export async function scanTarget(target: string, options: ScanOptions = {}): Pro
       queue = outline;
       // Not the anchors: on two cores, finding them in the worker while this thread reads
       // and oxc outlines made all three slower (measured: analysis started ~0.2 s later).
-      if (text.length >= SPLIT_CHARS) worker ??= new PortionWorker();
+      if (text.length >= SPLIT_CHARS) {
+        worker ??= new PortionWorker();
+        worker.shareText(path, text);
+      }
       pending.set(path, { text, outline });
     }
   };

@@ -42,8 +42,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('two-thread analysis of a big bundle', () => {
   it('finds a covert channel whose parts are in different halves, like the one-thread analysis', () => {
     expect(bundle.length).toBeGreaterThan(4 << 20);
-    const r = spawnSync(process.execPath, [BIN, 'scan', join(dir, 'bundle.js'), '--format', 'json'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 });
+    const r = spawnSync(process.execPath, [BIN, 'scan', join(dir, 'bundle.js'), '--format', 'json'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26, env: { ...process.env, TELLTALE_DEBUG: 'timing' } });
     expect(r.status, r.stderr).toBe(1);
+    // The worker analysed its half from the text sent while oxc outlined (not a fallback to one thread).
+    expect(r.stderr).toMatch(/worker 1 portion received \(text sent ahead\)/);
+    expect(r.stderr).not.toMatch(/analysed in one thread/);
     const two = JSON.parse(r.stdout) as { findings: Array<{ ruleId: string; level: string; message: string; facts: Record<string, unknown> }> };
     const channel = two.findings.find((f) => f.ruleId === 'TT007');
     expect(channel?.level).toBe('error');
