@@ -100,7 +100,7 @@ describe('two-thread analysis of a big bundle', () => {
 
 describe('embedded JavaScript that does not parse', () => {
   it('is listed as skipped, with its byte offset, not dropped silently', async () => {
-    const { scanLoaded } = await import('../../src/scan/scan.js');
+    const { scanLoaded } = await import('../../src/scan/analysis.js');
     const report = scanLoaded({
       target: 'fixture',
       source: 'directory',

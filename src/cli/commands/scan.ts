@@ -10,7 +10,7 @@ import { startProgress } from '../progress.js';
 import { scanTarget } from '../../scan/scan.js';
 import { mark } from '../../scan/timing.js';
 import type { ScanReport } from '../../scan/types.js';
-import { exitCodeFor, parseFailOn, parseFormat, renderScan, terminalWidth, useColor, writeReport } from '../../report/index.js';
+import { exitCodeFor, parseFailOn, parseFormat } from '../../report/exit-code.js';
 
 interface ScanFlags {
   format?: string;
@@ -43,6 +43,9 @@ export function registerScan(program: Command, ctx: CliContext): void {
       } finally {
         progress.done();
       }
+      // The renderers (and the Unicode tables of the text one) load once there is something
+      // to render: before, they delayed the start of the archive's reading.
+      const { renderScan, terminalWidth, useColor, writeReport } = await import('../../report/index.js');
       const toFile = flags.output !== undefined && flags.output !== '-';
       const content = renderScan(format, reports, {
         color: !toFile && useColor(process.stdout),

@@ -1,0 +1,347 @@
+/**
+ * The analysis side of a scan: analyse every loaded file by kind and assemble a
+ * ScanReport; for big bundles, start work (oxc's outline, the worker thread) as soon as
+ * the loader has read them (EarlyScan, driven by scanTarget in scan.ts). Analysis itself
+ * is the pure core (src/core/analyze-js.ts); this file only moves data and measures time.
+ */
+import { createHash } from 'node:crypto';
+import type { Finding } from '../core/findings.js';
+import { Worker } from 'node:worker_threads';
+import type { WorkerReply, WorkerRequest } from './portion-worker.js';
+import { analyzeJavaScript, analyzePortion, chooseStatements, completeAnalysis, findAnchors, JS_RULES, type AnalyzeResult, type PortionResult } from '../core/analyze-js.js';
+import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
+import { IdentifierIndex } from '../core/js/identifier-index.js';
+import { convertBinaries, mergeConverted } from '../loading/collector.js';
+import type { BinaryConversion, LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
+import { VERSION } from '../cli/version.js';
+import type { ScanReport, ScannedFileSummary } from './types.js';
+import { mark } from './timing.js';
+import * as networkEndpoint from '../core/detectors/network-endpoint.js';
+
+/** Files above this size are outlined as soon as they are read (see analyze-js.ts). */
+const EARLY_OUTLINE_CHARS = 1 << 20;
+
+export interface ScanOptions {
+  onProgress?: (message: string) => void;
+  /**
+   * Drop each file's text once it is analysed (the package is consumed): a
+   * 100 MB package otherwise keeps every file's text alive to the end.
+   */
+  releaseText?: boolean;
+  /** Outlines of big JavaScript files, made while the target was loading (by path). */
+  outlines?: ReadonlyMap<string, { outline: StatementOutline; anchors?: number[]; identifierIndex?: IdentifierIndex }>;
+  /** Files already analysed (in two threads, see analyzeInTwoThreads), by path. */
+  analyzed?: ReadonlyMap<string, { result: AnalyzeResult; ms: number }>;
+}
+
+/**
+ * This thread's share of a big bundle's anchored text. A little over half: the worker
+ * starts later (it first receives a copy of the text, ~40 ms for 13 MB) and measured
+ * ~0.1 s behind this thread's half on claude-code at an even split, while the
+ * correlation waits for both.
+ */
+const LOCAL_SHARE = 0.56;
+
+/** Bundles above this size are analysed in two threads (two cores are the minimum we plan for). */
+const SPLIT_CHARS = 4 << 20;
+
+/** The worker thread for big bundles (see portion-worker.ts), started early and reused. */
+class PortionWorker {
+  private readonly worker = new Worker(new URL('./portion-worker.js', import.meta.url));
+  private failed = false;
+  /** The worker answers in the order it is asked. */
+  private readonly waiting: Array<(reply: WorkerReply) => void> = [];
+
+  constructor() {
+    this.worker.on('message', (reply: WorkerReply) => this.waiting.shift()?.(reply));
+    this.worker.on('error', () => {
+      this.failed = true;
+      for (const resolve of this.waiting.splice(0)) resolve(null);
+    });
+  }
+
+  /** Texts already sent with shareText, by path (the very string sent). */
+  private readonly shared = new Map<string, string>();
+
+  /**
+   * Sends a big file's text ahead of its portion: copying 26 MB of UTF-16 into a message
+   * costs this thread ~50 ms, better spent while oxc outlines than when the halves start.
+   * The worker keeps it until that portion is analysed.
+   */
+  shareText(path: string, text: string): void {
+    if (this.failed) return;
+    this.shared.set(path, text);
+    this.worker.postMessage({ type: 'text', path, text } satisfies WorkerRequest);
+  }
+
+  portion(path: string, text: string, outline: StatementOutline, chosen: number[]): Promise<PortionResult | null> {
+    // The text goes along unless this very string was shared before.
+    const sent = this.shared.get(path) === text;
+    this.shared.delete(path);
+    return this.ask({ type: 'portion', path, ...(sent ? {} : { text }), outline, chosen }) as Promise<PortionResult | null>;
+  }
+
+  /**
+   * Converts deferred binaries. Their bytes are copied, not transferred: if the worker
+   * fails, this thread still has them and converts them itself.
+   */
+  binaries(conversion: BinaryConversion): Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null> {
+    return this.ask({ type: 'binaries', conversion }) as Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null>;
+  }
+
+  private ask(request: WorkerRequest): Promise<WorkerReply> {
+    if (this.failed) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      this.worker.postMessage(request);
+    });
+  }
+
+  close(): void {
+    void this.worker.terminate();
+  }
+}
+
+/**
+ * The anchored statements are split in two halves of equal text size; the
+ * worker analyses one while this thread analyses the other, then the
+ * correlation runs here over both. Undefined when anything fails: the caller
+ * analyses the file in one piece instead.
+ */
+async function analyzeInTwoThreads(
+  worker: PortionWorker,
+  path: string,
+  text: string,
+  outline: StatementOutline,
+  anchors: number[] | undefined,
+  identifierIndex: IdentifierIndex | undefined,
+  /** Queued for the worker right behind its portion (work for it while this thread correlates). */
+  next?: () => void,
+): Promise<AnalyzeResult | undefined> {
+  const chosen = chooseStatements(path, text, outline, anchors);
+  const size = (i: number) => outline.spans[i]![1] - outline.spans[i]![0];
+  const total = chosen.reduce((n, i) => n + size(i), 0);
+  let cut = 0;
+  for (let acc = 0; cut < chosen.length && acc < total * LOCAL_SHARE; cut++) acc += size(chosen[cut]!);
+  const mine = chosen.slice(0, cut);
+  const theirs = chosen.slice(cut);
+  if (mine.length === 0 || theirs.length === 0) return undefined;
+  const remote = worker.portion(path, text, outline, theirs);
+  next?.();
+  mark('analysis: start');
+  const local = analyzePortion(path, text, outline, mine, identifierIndex ? { identifierIndex } : {});
+  mark('analysis: own half done');
+  const other = await remote;
+  mark('analysis: both halves done');
+  if (!local || !other) {
+    mark('analysis: a half failed; the file is analysed in one thread');
+    return undefined;
+  }
+  const result = completeAnalysis(path, text, outline, [local.result, other], {}, local.source);
+  mark('analysis: correlated');
+  return result;
+}
+
+/** Maps UTF-16 offsets in a segment's text to byte offsets in its binary (computed lazily per finding). */
+function byteMapper(segment: TextSegment): (offset: number) => number {
+  return (offset) => segment.byteOffset + Buffer.byteLength(segment.text.slice(0, offset), 'utf8');
+}
+
+function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], early?: { outline: StatementOutline; anchors?: number[]; identifierIndex?: IdentifierIndex }, done?: AnalyzeResult): Finding[] {
+  switch (file.kind) {
+    case 'javascript':
+    case 'typescript': {
+      if (file.text === undefined) return [];
+      const result = done ?? analyzeJavaScript(file.path, file.text, early ?? {});
+      if (result.parseErrors.length > 0 && result.stats.statements === 0) {
+        skipped.push({ path: file.path, reason: `not parseable as JavaScript: ${result.parseErrors[0]}` });
+      } else if (result.parseErrors.length > 0) {
+        notes.push(`${file.path}: parsed with ${result.parseErrors.length} syntax error(s), analysed what could be recovered`);
+      }
+      return result.findings;
+    }
+    case 'executable':
+    case 'binary': {
+      const findings: Finding[] = networkEndpoint.detectInNativeStrings(file.path, (file.segments ?? []).filter((s) => !s.javascript));
+      for (const segment of file.segments ?? []) {
+        if (!segment.javascript) continue;
+        const result = analyzeJavaScript(file.path, segment.text, { byteOffsetOf: byteMapper(segment) });
+        // Not silently: text that looked like JavaScript but does not parse was not analysed.
+        if (result.parseErrors.length > 0 && result.stats.statements === 0) {
+          skipped.push({ path: file.path, reason: `embedded text at byte ${segment.byteOffset} (${segment.text.length} characters) looked like JavaScript but is not parseable: ${result.parseErrors[0]}` });
+        }
+        findings.push(...result.findings);
+      }
+      return findings;
+    }
+    default:
+      // JSON, declarations and prose are listed but carry no executable behaviour.
+      return [];
+  }
+}
+
+export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanReport {
+  const started = performance.now();
+  const startedAt = new Date().toISOString();
+  const findings: Finding[] = [];
+  const files: ScannedFileSummary[] = [];
+  const skipped = [...pkg.skipped];
+  const notes: string[] = [];
+  // Bundlers emit byte-identical chunks under several names: analyse each content once.
+  const byContent = new Map<string, { path: string; findings: Finding[] }>();
+  for (const file of pkg.files) {
+    const t0 = performance.now();
+    let elapsed: number | undefined;
+    // The loader hashes the bytes as it reads them; hash the text only for files made without it.
+    const sha256 = file.sha256 ?? (file.text !== undefined ? createHash('sha256').update(file.text).digest('hex') : undefined);
+    const twin = sha256 !== undefined ? byContent.get(sha256) : undefined;
+    let found: Finding[];
+    if (twin) {
+      found = twin.findings.map((f) => relocate(f, file.path));
+      if (found.length > 0) notes.push(`${file.path} is identical to ${twin.path}; its findings are listed under both`);
+    } else {
+      if (file.size > 1 << 20) options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
+      const done = options.analyzed?.get(file.path);
+      found = analyzeFile(file, skipped, notes, options.outlines?.get(file.path), done?.result);
+      if (done) elapsed = done.ms;
+      if (sha256 !== undefined) byContent.set(sha256, { path: file.path, findings: found });
+    }
+    findings.push(...found);
+    if (options.releaseText) {
+      delete file.text;
+      delete file.segments;
+    }
+    const summary: ScannedFileSummary = { path: file.path, kind: file.kind, size: file.size, findings: found.length, ms: Math.round(elapsed ?? performance.now() - t0) };
+    if (sha256 !== undefined) summary.sha256 = sha256;
+    files.push(summary);
+  }
+  if (pkg.platformPackages.length > 0) {
+    notes.push(`the code of this package lives in platform packages: ${pkg.platformPackages.join(', ')}; scan one with telltale scan npm:<name>@${pkg.version ?? '<version>'}`);
+  }
+  const report: ScanReport = {
+    tool: { name: 'telltale', version: VERSION },
+    target: pkg.target,
+    startedAt,
+    durationMs: 0,
+    rules: JS_RULES,
+    findings: findings.sort(compareFindings),
+    files,
+    skipped,
+    notes,
+  };
+  if (pkg.name !== undefined || pkg.version !== undefined) report.package = { name: pkg.name, version: pkg.version };
+  if (pkg.manifest) {
+    const { scripts, dependencies, optionalDependencies, bin } = pkg.manifest;
+    report.manifest = { scripts, dependencies, optionalDependencies, bin };
+  }
+  report.durationMs = Math.round(performance.now() - started);
+  return report;
+}
+
+/** The same finding in an identical copy of a file. */
+function relocate(finding: Finding, file: string): Finding {
+  const related = finding.related?.map((r) => (r.location.file === finding.location.file ? { ...r, location: { ...r.location, file } } : r));
+  return { ...finding, location: { ...finding.location, file }, ...(related ? { related } : {}) };
+}
+
+const RANK = { error: 0, warning: 1, note: 2 } as const;
+function compareFindings(a: Finding, b: Finding): number {
+  return RANK[a.level] - RANK[b.level] || a.location.file.localeCompare(b.location.file) || a.location.offset - b.location.offset;
+}
+
+/** What starts as soon as a big bundle is read: oxc's outline on its own thread. */
+interface EarlyWork {
+  text: string;
+  outline: Promise<StatementOutline | undefined>;
+}
+
+/**
+ * Work on big bundles that starts while the loader reads the rest of the archive (oxc's
+ * outline on its own thread, the worker thread and the text it will need), then the
+ * analysis of everything once the package is loaded. scanTarget (scan.ts) drives it.
+ */
+export class EarlyScan {
+  private readonly pending = new Map<string, EarlyWork>();
+  /** The worker for two-thread analysis: started with the first big bundle, so its start-up overlaps the loading. */
+  private pool: PortionWorker | undefined;
+  /** One native outline at a time: each holds a buffer several times the file's size, and a package can hold many big bundles. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** A file the loader has just read (in archive order). */
+  onFile(file: LoadedFile): void {
+    if (file.kind !== 'javascript' || file.text === undefined || file.text.length <= EARLY_OUTLINE_CHARS) return;
+    const { path, text } = file;
+    mark(`read ${path}`);
+    const outline = this.queue.then(() => outlineStatementsAsync(path, text)).then((o) => (mark(`outlined ${path}`), o)).catch(() => undefined);
+    this.queue = outline;
+    // Not the anchors: on two cores, finding them in the worker while this thread reads
+    // and oxc outlines made all three slower (measured: analysis started ~0.2 s later).
+    if (text.length >= SPLIT_CHARS) {
+      this.pool ??= new PortionWorker();
+      this.pool.shareText(path, text);
+    }
+    this.pending.set(path, { text, outline });
+  }
+
+  close(): void {
+    this.pool?.close();
+  }
+
+  /**
+   * Analyses the loaded package (loaded with `deferBinaries`: binaries, up to 64 MiB of
+   * them, see collector.ts, wait unconverted — extracting their strings while oxc outlines,
+   * ~0.3 s for claude-code's 27 MB of ripgrep, slowed the outline by ~0.2 s on two cores).
+   */
+  async finish(pkg: LoadedPackage, options: ScanOptions, started: number): Promise<ScanReport> {
+    const pending = this.pending;
+    const worker = () => this.pool;
+    mark('loaded');
+    const outlines = new Map<string, { outline: StatementOutline; anchors: number[]; identifierIndex?: IdentifierIndex }>();
+    const deferred = pkg.unconverted;
+    let converting: Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null> | undefined;
+    for (const file of pkg.files) {
+      const early = pending.get(file.path);
+      // Only for the very text that was outlined (a later archive entry may replace a path).
+      if (!early || early.text !== file.text) continue;
+      let outlined = false;
+      void early.outline.then(() => (outlined = true));
+      // The anchors need only the text: find them while oxc is still outlining.
+      const anchors = findAnchors(early.text);
+      mark('anchors found');
+      // The worker waits for its portion until the outline is done: it converts the deferred
+      // binaries meanwhile (not earlier: with this thread finding anchors and oxc outlining,
+      // a third busy thread on two cores slowed the outline).
+      const pool = worker();
+      if (pool && deferred && !converting) converting = pool.binaries(deferred);
+      // Still outlining (its completion would be queued by now): this thread has nothing else
+      // to do, so it builds the identifier index the correlation's name searches use (~0.13 s
+      // on a 13 MB bundle; built lazily, it ran on the scan's critical path, after both halves).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const identifierIndex = !outlined && early.text.length >= SPLIT_CHARS ? IdentifierIndex.build(early.text) : undefined;
+      if (identifierIndex) mark('identifier index built');
+      const outline = await early.outline;
+      if (outline) outlines.set(file.path, { outline, anchors, ...(identifierIndex ? { identifierIndex } : {}) });
+    }
+    const analyzed = new Map<string, { result: AnalyzeResult; ms: number }>();
+    const split = pkg.files.filter((f) => outlines.has(f.path) && f.text !== undefined && f.text.length >= SPLIT_CHARS);
+    for (const file of split) {
+      const early = outlines.get(file.path)!;
+      options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
+      const pool = worker();
+      // Deferred binaries not sent yet go to the worker behind its last portion: it converts
+      // them while this thread runs the correlation.
+      const next = pool && deferred && !converting && file === split[split.length - 1] ? () => void (converting = pool.binaries(deferred)) : undefined;
+      const t0 = performance.now();
+      const result = pool ? await analyzeInTwoThreads(pool, file.path, file.text!, early.outline, early.anchors, early.identifierIndex, next).catch(() => undefined) : undefined;
+      if (result) analyzed.set(file.path, { result, ms: performance.now() - t0 });
+    }
+    if (deferred) {
+      mergeConverted(pkg, (converting ? await converting : null) ?? convertBinaries(deferred));
+      mark('binaries converted');
+    }
+    const report = scanLoaded(pkg, { releaseText: true, outlines, analyzed, ...options });
+    mark('scanned');
+    report.durationMs = Math.round(performance.now() - started);
+    return report;
+  }
+}
