@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyzeJavaScript } from '../../src/core/analyze-js.js';
 import { loadTarget } from '../../src/loading/load-target.js';
-import { elfPrefix, pseudoMachineCode } from '../loading/helpers.js';
+import { elfPrefix, makeTgz, pseudoMachineCode } from '../loading/helpers.js';
 
 const BIN = resolve(__dirname, '../../dist/cli/bin.js');
 let dir = '';
@@ -95,6 +95,23 @@ describe('two-thread analysis of a big bundle', () => {
     const helper = report.findings.filter((f) => f.location.file === 'bin/helper');
     expect(helper.map((f) => f.facts.host)).toEqual(['o42.ingest.sentry.io']);
     expect(helper[0]!.location.byteOffset).toBeGreaterThan(30_000);
+  });
+});
+
+describe('a package that fails to load after its big bundle was read', () => {
+  it('exits 2 at once with the loader\u2019s error: the started worker does not keep the process alive', async () => {
+    // The bundle is read first (its outline and the worker start), then an entry escapes the folder.
+    const tgz = await makeTgz([
+      { name: 'package/package.json', body: '{"name":"fixture","version":"1.0.0"}' },
+      { name: 'package/dist/bundle.js', body: bundle },
+      { name: 'package/../../escape.txt', body: 'x' },
+    ]);
+    const file = join(dir, 'escapes.tgz');
+    writeFileSync(file, tgz);
+    const r = spawnSync(process.execPath, [BIN, 'scan', file], { encoding: 'utf8', timeout: 20_000, env: { ...process.env, TELLTALE_DEBUG: 'timing' } });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/read dist\/bundle\.js/);
+    expect(r.stderr).toMatch(/escapes the package folder/);
   });
 });
 
