@@ -91,6 +91,20 @@ const RULE_KEYWORDS: Readonly<Record<string, readonly string[]>> = {
   '@secretlint/secretlint-rule-figma': ['figd_'],
 };
 
+/**
+ * Any keyword of any rule, in one pattern over the lower-cased text. Almost no text holds
+ * one, and one pass answers that ~4x faster than each rule's own `includes` (4.8 KB of an
+ * agent's new turn: ~9 µs against ~36 µs in a tight loop, most of a scan that finds nothing).
+ */
+const ANY_RULE_KEYWORD = new RegExp(
+  [...new Set(Object.values(RULE_KEYWORDS).flat())].map((k) => k.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&')).join('|'),
+);
+
+/** True when `lowerCased` holds a keyword of some rule (the texts of rules without keywords are scanned regardless). */
+export function holdsRuleKeyword(lowerCased: string): boolean {
+  return ANY_RULE_KEYWORD.test(lowerCased);
+}
+
 /** The keywords of a rule (see RULE_KEYWORDS), undefined when it always runs. */
 export function ruleKeywords(ruleId: string): readonly string[] | undefined {
   return RULE_KEYWORDS[ruleId];
@@ -201,8 +215,9 @@ class SecretRuleSet {
     const reported: Reported[] = (this.reported = []);
     const ignored: Ignored[] = (this.ignored = []);
     const lower = content.toLowerCase();
+    const anyKeyword = holdsRuleKeyword(lower);
     for (const h of this.handlers) {
-      if (h.keywords && !h.keywords.some((k) => lower.includes(k))) continue;
+      if (h.keywords && (!anyKeyword || !h.keywords.some((k) => lower.includes(k)))) continue;
       // Rules report synchronously; only GCP's reading of a .p12 file from disk is
       // asynchronous, and it never runs for text. Fail loudly if a new preset changes that.
       if (h.file(source)) throw new Error(`secret rule ${h.ruleId} answered asynchronously; telltale runs the preset's rules synchronously`);

@@ -10,7 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import { lintSource } from '@secretlint/core';
 import { creator as preset } from '@secretlint/secretlint-rule-preset-recommend';
-import { OMITTED_RULES, redactRanges, ruleKeywords, scanSecrets, secretTypeOf } from '../../../src/core/secrets/scan.js';
+import { holdsRuleKeyword, OMITTED_RULES, redactRanges, ruleKeywords, scanSecrets, secretTypeOf } from '../../../src/core/secrets/scan.js';
 
 // ------------------------------------------------------------------ fake secrets
 let seed = 7;
@@ -189,6 +189,18 @@ describe('secret scan (secretlint preset through the rule API)', () => {
       expect(keywords!.length, id).toBeGreaterThan(0);
       // Matching is on the lower-cased text: an upper-case keyword would never match.
       for (const k of keywords!) expect(k, id).toBe(k.toLowerCase());
+    }
+  });
+
+  it('knows in one pass whether a text holds any rule\u2019s keyword, each one exactly (no pattern characters)', () => {
+    const filler = 'export function handler(req, res) { return forward(body, { timeoutMs: 1000 }); }\n'.repeat(40);
+    expect(holdsRuleKeyword(filler)).toBe(false);
+    for (const rule of preset.rules) {
+      for (const k of ruleKeywords(rule.meta.id) ?? []) {
+        expect(holdsRuleKeyword(`${filler}${k}${filler}`), k).toBe(true);
+        // `.` and `-` are literal: `sg.` is not `sgx`, `hvs.` not `hvsx`.
+        if (/[.-]/.test(k)) expect(holdsRuleKeyword(`${filler}${k.replace(/[.-]/g, 'x')}${filler}`), k).toBe(false);
+      }
     }
   });
 
