@@ -25,6 +25,8 @@ export interface InterceptCa {
 }
 
 const CA_VALIDITY_DAYS = 365;
+/** The organization named in the CA's subject and in the subject of every leaf it signs. */
+const CA_ORGANIZATION = 'telltale guard (local interception)';
 const RENEW_BEFORE_MS = 30 * 86_400_000;
 
 export function defaultCaDir(env: NodeJS.ProcessEnv = process.env): string {
@@ -72,12 +74,12 @@ export function loadOrCreateInterceptCa(dir: string, hosts: readonly string[], n
     const fresh = meta !== undefined && Date.parse(meta.notAfter) - now.getTime() > RENEW_BEFORE_MS;
     if (sameHosts && fresh) {
       const material = { caCertPem: readFileSync(certFile, 'utf8'), caKeyPem: readFileSync(keyFile, 'utf8') };
-      return { authority: authorityFrom(material, 'telltale guard (local interception)'), dir, certFile, hosts: wanted, created: false };
+      return { authority: authorityFrom(material, CA_ORGANIZATION), dir, certFile, hosts: wanted, created: false };
     }
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const material = createAuthorityMaterial({
-    organization: 'telltale guard (local interception)',
+    organization: CA_ORGANIZATION,
     commonName: `telltale guard CA for ${wanted.length} host${wanted.length === 1 ? '' : 's'}`,
     permittedHosts: wanted,
     validityDays: CA_VALIDITY_DAYS,
@@ -87,7 +89,7 @@ export function loadOrCreateInterceptCa(dir: string, hosts: readonly string[], n
   writeAtomically(certFile, material.caCertPem, 0o644);
   const meta: Metadata = { hosts: wanted, notAfter: new Date(now.getTime() + CA_VALIDITY_DAYS * 86_400_000).toISOString(), created: now.toISOString() };
   writeAtomically(metaFile, JSON.stringify(meta, null, 2) + '\n', 0o644);
-  return { authority: authorityFrom(material, 'telltale guard (local interception)'), dir, certFile, hosts: wanted, created: true };
+  return { authority: authorityFrom(material, CA_ORGANIZATION), dir, certFile, hosts: wanted, created: true };
 }
 
 /** System CA bundles, first found is used for the combined bundle given to non-Node agents. */

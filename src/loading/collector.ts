@@ -6,7 +6,7 @@ import { InputError } from '../cli/errors.js';
 import { convertBinary, sizeVerdict, sniffKind, toLoadedFile, SNIFF_BYTES } from './classify.js';
 import { platformPackagesOf } from './platform.js';
 import { mib, type ResolvedLoadOptions } from './limits.js';
-import type { BinaryConversion, FileKind, LoadedFile, LoadedPackage, ReadContents, SkippedFile } from './types.js';
+import type { BinaryConversion, ConvertedBinaries, FileKind, LoadedFile, LoadedPackage, ReadContents, SkippedFile } from './types.js';
 
 /**
  * Binaries whose string extraction may wait until the archive is read, in bytes.
@@ -126,7 +126,7 @@ function byPath(a: { path: string }, b: { path: string }): number {
  * notes in `skipped`, platform packages decided now that all code is known. Runs on
  * any thread (the scanner's worker does it while the main thread correlates).
  */
-export function convertBinaries(conversion: BinaryConversion): { files: LoadedFile[]; skipped: SkippedFile[] } {
+export function convertBinaries(conversion: BinaryConversion): ConvertedBinaries {
   const files: LoadedFile[] = [];
   const skipped: SkippedFile[] = [];
   for (const item of conversion.items) {
@@ -139,7 +139,7 @@ export function convertBinaries(conversion: BinaryConversion): { files: LoadedFi
 }
 
 /** Adds converted binaries to a package loaded with `deferBinaries`. */
-export function mergeConverted(pkg: LoadedPackage, converted: { files: LoadedFile[]; skipped: SkippedFile[] }): void {
+export function mergeConverted(pkg: LoadedPackage, converted: ConvertedBinaries): void {
   pkg.files = [...pkg.files, ...converted.files].sort(byPath);
   pkg.skipped.push(...converted.skipped);
   pkg.platformPackages = platformPackagesOf(pkg.manifest, pkg.files);

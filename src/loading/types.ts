@@ -2,6 +2,7 @@
  * What the loading shell hands to the scanner: the files of a package, each
  * classified, with text ready to analyse. Produced by src/loading/load-target.ts.
  */
+import type { ExtractionLimits } from './executable.js';
 
 export type FileKind =
   | 'javascript' // .js/.cjs/.mjs/.jsx, shebang scripts, bundles without extension
@@ -76,7 +77,13 @@ export interface UnconvertedBinary {
 /** What converting binaries needs besides their bytes (the loading limits that apply). */
 export interface BinaryConversion {
   items: UnconvertedBinary[];
-  limits: { minJavaScriptRunBytes: number; maxFileBytes: number; minStringBytes: number; maxStringBytes: number };
+  limits: ExtractionLimits;
+}
+
+/** Binaries once converted: their files, and notes on what was analysed only in part. */
+export interface ConvertedBinaries {
+  files: LoadedFile[];
+  skipped: SkippedFile[];
 }
 
 /** What reading a target (archive, folder, file) yields, before the package is assembled. */

@@ -12,7 +12,7 @@ import { analyzeJavaScript, analyzePortion, chooseStatements, completeAnalysis, 
 import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { IdentifierIndex } from '../core/js/identifier-index.js';
 import { convertBinaries, mergeConverted } from '../loading/collector.js';
-import type { BinaryConversion, LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
+import type { BinaryConversion, ConvertedBinaries, LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
 import { VERSION } from '../cli/version.js';
 import type { ScanReport, ScannedFileSummary } from './types.js';
 import { mark } from './timing.js';
@@ -85,8 +85,8 @@ class PortionWorker {
    * Converts deferred binaries. Their bytes are copied, not transferred: if the worker
    * fails, this thread still has them and converts them itself.
    */
-  binaries(conversion: BinaryConversion): Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null> {
-    return this.ask({ type: 'binaries', conversion }) as Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null>;
+  binaries(conversion: BinaryConversion): Promise<ConvertedBinaries | null> {
+    return this.ask({ type: 'binaries', conversion }) as Promise<ConvertedBinaries | null>;
   }
 
   private ask(request: WorkerRequest): Promise<WorkerReply> {
@@ -298,7 +298,7 @@ export class EarlyScan {
     mark('loaded');
     const outlines = new Map<string, { outline: StatementOutline; anchors: number[]; identifierIndex?: IdentifierIndex }>();
     const deferred = pkg.unconverted;
-    let converting: Promise<{ files: LoadedFile[]; skipped: SkippedFile[] } | null> | undefined;
+    let converting: Promise<ConvertedBinaries | null> | undefined;
     for (const file of pkg.files) {
       const early = pending.get(file.path);
       // Only for the very text that was outlined (a later archive entry may replace a path).

@@ -12,7 +12,7 @@ import { analyzePortion, type PortionResult } from '../core/analyze-js.js';
 import { classifyCodePoint } from '../core/unicode/index.js';
 import type { StatementOutline } from '../core/js/parse.js';
 import { convertBinaries } from '../loading/collector.js';
-import type { BinaryConversion, LoadedFile, SkippedFile } from '../loading/types.js';
+import type { BinaryConversion, ConvertedBinaries } from '../loading/types.js';
 import { mark } from './timing.js';
 
 export type WorkerRequest =
@@ -23,7 +23,7 @@ export type WorkerRequest =
   | { type: 'text'; path: string; text: string };
 
 /** The answer to a request; null when it failed (the main thread then does the work itself). */
-export type WorkerReply = PortionResult | { files: LoadedFile[]; skipped: SkippedFile[] } | null;
+export type WorkerReply = PortionResult | ConvertedBinaries | null;
 
 // Touch the Unicode tables now, while the main thread is still reading the archive.
 classifyCodePoint(0x2019);

@@ -381,10 +381,6 @@ const BUILTIN_GLOBALS: ReadonlySet<string> = new Set([
   'require', 'module', 'exports', 'process', 'Buffer', 'window', 'document', 'navigator', 'self', 'console', 'arguments', 'undefined',
 ]);
 
-export function escapeRegExp(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /**
  * The child of `node` whose span contains [start, end). Long child arrays
  * (statement lists, a bundle's 18,000 top-level statements, big object

@@ -67,7 +67,7 @@ export function endpointOf(api: ApiKind, upstreamPath: string): Endpoint {
 export function interceptTargets(routes: readonly RouteConfig[]): Map<string, RouteConfig> {
   const out = new Map<string, RouteConfig>();
   for (const route of routes) {
-    const url = new URL(route.upstream);
+    const url = upstreamUrl(route);
     if (url.protocol !== 'https:') continue;
     const key = `${url.hostname.replace(/^\[|\]$/g, '').toLowerCase()}:${url.port || 443}`;
     if (!out.has(key)) out.set(key, route);
@@ -77,5 +77,5 @@ export function interceptTargets(routes: readonly RouteConfig[]): Map<string, Ro
 
 /** The path to request upstream for a request received inside an intercepted tunnel. */
 export function interceptedMatch(route: RouteConfig, pathWithQuery: string): RouteMatch {
-  return { route, upstreamPath: pathWithQuery || '/', upstream: new URL(route.upstream) };
+  return { route, upstreamPath: pathWithQuery || '/', upstream: upstreamUrl(route) };
 }
