@@ -85,7 +85,8 @@ export function platformDependencies(manifest: PackageManifest | undefined): str
 export function ownCodeBytes(files: readonly LoadedFile[]): number {
   let total = 0;
   for (const f of files) {
-    if (f.kind === 'javascript' || f.kind === 'typescript') total += f.text?.length ?? 0;
+    // The file's size, not its text: a scan drops the text of a big bundle once it is analysed.
+    if (f.kind === 'javascript' || f.kind === 'typescript') total += f.size;
     for (const s of f.segments ?? []) if (s.javascript) total += s.text.length;
   }
   return total;

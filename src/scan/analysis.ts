@@ -45,6 +45,19 @@ const LOCAL_SHARE = 0.56;
 /** Bundles above this size are analysed in two threads (two cores are the minimum we plan for). */
 const SPLIT_CHARS = 4 << 20;
 
+/**
+ * Collects this thread's garbage now, between two big files, when the binary runs with
+ * `--expose-gc` (its shebang; a no-op elsewhere). The analysis of a big bundle leaves
+ * hundreds of MB of dead syntax trees; V8 lets the heap grow rather than collect while
+ * allocation is this fast, so a package of several big bundles piled them up: gemini-cli
+ * 0.61 (five bundles of 8–17 MB) peaked at 1.41–1.72 GB, 1.04–1.08 GB collecting after
+ * each (docs/performance.md). Little is alive between files: each collection takes
+ * 20–50 ms. Not after the last big file: the scan is nearly done.
+ */
+export function collectGarbage(): void {
+  globalThis.gc?.();
+}
+
 /** The worker thread for big bundles (see portion-worker.ts), started early and reused. */
 class PortionWorker {
   private readonly worker = new Worker(new URL('./portion-worker.js', import.meta.url));
@@ -58,27 +71,42 @@ class PortionWorker {
       this.failed = true;
       for (const resolve of this.waiting.splice(0)) resolve(null);
     });
+    this.worker.on('exit', () => mark('worker exited'));
   }
 
   /** Texts already sent with shareText, by path (the very string sent). */
   private readonly shared = new Map<string, string>();
+  /** Texts to send ahead once the worker has claimed the one it holds (see shareText). */
+  private readonly queued: Array<{ path: string; text: string }> = [];
 
   /**
    * Sends a big file's text ahead of its portion: copying 26 MB of UTF-16 into a message
    * costs this thread ~50 ms, better spent while oxc outlines than when the halves start.
-   * The worker keeps it until that portion is analysed.
+   * The worker keeps it until that portion is analysed. One text ahead at a time: a
+   * package of several big bundles would otherwise have a copy of all of them in the
+   * worker (~140 MB for gemini-cli); the next goes when a portion claims this one.
    */
   shareText(path: string, text: string): void {
     if (this.failed) return;
+    if (this.shared.size > 0) {
+      this.queued.push({ path, text });
+      return;
+    }
     this.shared.set(path, text);
     this.worker.postMessage({ type: 'text', path, text } satisfies WorkerRequest);
   }
 
-  portion(path: string, text: string, outline: StatementOutline, chosen: number[]): Promise<PortionResult | null> {
+  /** `collect`: the worker collects its garbage after this portion (more big files follow). */
+  portion(path: string, text: string, outline: StatementOutline, chosen: number[], collect: boolean): Promise<PortionResult | null> {
     // The text goes along unless this very string was shared before.
     const sent = this.shared.get(path) === text;
     this.shared.delete(path);
-    return this.ask({ type: 'portion', path, ...(sent ? {} : { text }), outline, chosen }) as Promise<PortionResult | null>;
+    const waiting = this.queued.findIndex((q) => q.path === path);
+    if (waiting >= 0) this.queued.splice(waiting, 1);
+    const reply = this.ask({ type: 'portion', path, ...(sent ? {} : { text }), outline, chosen, collect }) as Promise<PortionResult | null>;
+    const next = this.shared.size === 0 ? this.queued.shift() : undefined;
+    if (next) this.shareText(next.path, next.text);
+    return reply;
   }
 
   /**
@@ -97,8 +125,15 @@ class PortionWorker {
     });
   }
 
+  /**
+   * Ends the thread. Idle, it exits on its own (what it printed is flushed); with work in
+   * flight (a failed scan) it is stopped at once.
+   */
   close(): void {
-    void this.worker.terminate();
+    if (this.waiting.length === 0 && !this.failed) {
+      this.worker.postMessage({ type: 'close' } satisfies WorkerRequest);
+      this.worker.unref();
+    } else void this.worker.terminate();
   }
 }
 
@@ -117,6 +152,8 @@ async function analyzeInTwoThreads(
   identifierIndex: IdentifierIndex | undefined,
   /** Queued for the worker right behind its portion (work for it while this thread correlates). */
   next?: () => void,
+  /** More big files follow: the worker collects its garbage after its portion (see collectGarbage). */
+  collect = false,
 ): Promise<AnalyzeResult | undefined> {
   const chosen = chooseStatements(path, text, outline, anchors);
   const size = (i: number) => outline.spans[i]![1] - outline.spans[i]![0];
@@ -126,7 +163,7 @@ async function analyzeInTwoThreads(
   const mine = chosen.slice(0, cut);
   const theirs = chosen.slice(cut);
   if (mine.length === 0 || theirs.length === 0) return undefined;
-  const remote = worker.portion(path, text, outline, theirs);
+  const remote = worker.portion(path, text, outline, theirs, collect);
   next?.();
   mark('analysis: start');
   const local = analyzePortion(path, text, outline, mine, identifierIndex ? { identifierIndex } : {});
@@ -151,8 +188,8 @@ function analyzeFile(file: LoadedFile, skipped: SkippedFile[], notes: string[], 
   switch (file.kind) {
     case 'javascript':
     case 'typescript': {
-      if (file.text === undefined) return [];
-      const result = done ?? analyzeJavaScript(file.path, file.text, early ?? {});
+      if (file.text === undefined && !done) return [];
+      const result = done ?? analyzeJavaScript(file.path, file.text!, early ?? {});
       if (result.parseErrors.length > 0 && result.stats.statements === 0) {
         skipped.push({ path: file.path, reason: `not parseable as JavaScript: ${result.parseErrors[0]}` });
       } else if (result.parseErrors.length > 0) {
@@ -189,7 +226,14 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
   const notes: string[] = [];
   // Bundlers emit byte-identical chunks under several names: analyse each content once.
   const byContent = new Map<string, { path: string; findings: Finding[] }>();
-  for (const file of pkg.files) {
+  // The last file whose analysis is heavy (big JavaScript, or binaries with embedded code):
+  // garbage is collected after each heavy file before it (see collectGarbage).
+  const heavy = (f: LoadedFile) =>
+    !options.analyzed?.has(f.path) &&
+    (f.kind === 'javascript' || f.kind === 'typescript' ? (f.text?.length ?? 0) : 0) + (f.segments ?? []).reduce((n, s) => n + (s.javascript ? s.text.length : 0), 0) > EARLY_OUTLINE_CHARS;
+  let lastHeavy = -1;
+  pkg.files.forEach((f, i) => heavy(f) && (lastHeavy = i));
+  for (const [index, file] of pkg.files.entries()) {
     const t0 = performance.now();
     let elapsed: number | undefined;
     // The loader hashes the bytes as it reads them; hash the text only for files made without it.
@@ -207,10 +251,12 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
       if (sha256 !== undefined) byContent.set(sha256, { path: file.path, findings: found });
     }
     findings.push(...found);
+    const wasHeavy = index < lastHeavy && !twin && heavy(file);
     if (options.releaseText) {
       delete file.text;
       delete file.segments;
     }
+    if (wasHeavy) collectGarbage();
     const summary: ScannedFileSummary = { path: file.path, kind: file.kind, size: file.size, findings: found.length, ms: Math.round(elapsed ?? performance.now() - t0) };
     if (sha256 !== undefined) summary.sha256 = sha256;
     files.push(summary);
@@ -285,6 +331,7 @@ export class EarlyScan {
 
   close(): void {
     this.pool?.close();
+    this.pool = undefined;
   }
 
   /**
@@ -323,8 +370,15 @@ export class EarlyScan {
       if (outline) outlines.set(file.path, { outline, anchors, ...(identifierIndex ? { identifierIndex } : {}) });
     }
     const analyzed = new Map<string, { result: AnalyzeResult; ms: number }>();
-    const split = pkg.files.filter((f) => outlines.has(f.path) && f.text !== undefined && f.text.length >= SPLIT_CHARS);
+    // In the order the loader read them (the order their texts went to the worker, see shareText).
+    const readOrder = new Map([...pending.keys()].map((path, i) => [path, i]));
+    const split = pkg.files
+      .filter((f) => outlines.has(f.path) && f.text !== undefined && f.text.length >= SPLIT_CHARS)
+      .sort((a, b) => readOrder.get(a.path)! - readOrder.get(b.path)!);
+    // Big files still to analyse after each split one (see collectGarbage).
+    let bigLeft = pkg.files.filter((f) => f.kind === 'javascript' && f.text !== undefined && f.text.length > EARLY_OUTLINE_CHARS).length;
     for (const file of split) {
+      bigLeft--;
       const early = outlines.get(file.path)!;
       options.onProgress?.(`analysing ${file.path} (${(file.size / 1048576).toFixed(1)} MB)`);
       const pool = worker();
@@ -332,13 +386,25 @@ export class EarlyScan {
       // them while this thread runs the correlation.
       const next = pool && deferred && !converting && file === split[split.length - 1] ? () => void (converting = pool.binaries(deferred)) : undefined;
       const t0 = performance.now();
-      const result = pool ? await analyzeInTwoThreads(pool, file.path, file.text!, early.outline, early.anchors, early.identifierIndex, next).catch(() => undefined) : undefined;
-      if (result) analyzed.set(file.path, { result, ms: performance.now() - t0 });
+      const result = pool ? await analyzeInTwoThreads(pool, file.path, file.text!, early.outline, early.anchors, early.identifierIndex, next, bigLeft > 0).catch(() => undefined) : undefined;
+      if (result) {
+        analyzed.set(file.path, { result, ms: performance.now() - t0 });
+        // Analysed: its text and index are not needed any more (scanLoaded only reports it).
+        if (options.releaseText !== false) {
+          file.sha256 ??= createHash('sha256').update(file.text!).digest('hex');
+          delete file.text;
+        }
+        delete early.identifierIndex;
+      }
+      if (bigLeft > 0) collectGarbage();
     }
     if (deferred) {
       mergeConverted(pkg, (converting ? await converting : null) ?? convertBinaries(deferred));
       mark('binaries converted');
     }
+    // The worker has nothing more to do: its heap (the ASTs of its portions, hundreds of MB
+    // on a package of several big bundles) goes now, not after the rest of the package.
+    this.close();
     const report = scanLoaded(pkg, { releaseText: true, outlines, analyzed, ...options });
     mark('scanned');
     report.durationMs = Math.round(performance.now() - started);

@@ -17,10 +17,12 @@ import { mark } from './timing.js';
 
 export type WorkerRequest =
   /** Without `text`: the text sent before for that path (type 'text'). */
-  | { type: 'portion'; path: string; text?: string; outline: StatementOutline; chosen: number[] }
+  | { type: 'portion'; path: string; text?: string; outline: StatementOutline; chosen: number[]; collect: boolean }
   | { type: 'binaries'; conversion: BinaryConversion }
   /** A big file's text, sent ahead of its portion; not answered. */
-  | { type: 'text'; path: string; text: string };
+  | { type: 'text'; path: string; text: string }
+  /** No more work: the thread exits (not answered). */
+  | { type: 'close' };
 
 /** The answer to a request; null when it failed (the main thread then does the work itself). */
 export type WorkerReply = PortionResult | ConvertedBinaries | null;
@@ -37,6 +39,10 @@ parentPort?.on('message', (request: WorkerRequest) => {
     texts.set(request.path, request.text);
     return;
   }
+  if (request.type === 'close') {
+    // Not by closing the port: oxc-parser keeps a 10 s timer for its buffer cache.
+    process.exit(0);
+  }
   let reply: WorkerReply = null;
   try {
     if (request.type === 'portion') {
@@ -45,6 +51,8 @@ parentPort?.on('message', (request: WorkerRequest) => {
       texts.delete(request.path);
       reply = text === undefined ? null : (analyzePortion(request.path, text, request.outline, request.chosen)?.result ?? null);
       mark('portion done');
+      // More big files follow: the syntax trees of this one go now (see collectGarbage in analysis.ts).
+      if (request.collect) globalThis.gc?.();
     } else {
       const converted = convertBinaries(request.conversion);
       // Only what analyzeFile reads comes back: JavaScript segments, and printable strings that

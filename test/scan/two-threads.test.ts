@@ -98,6 +98,38 @@ describe('two-thread analysis of a big bundle', () => {
   });
 });
 
+describe('a package of several big bundles', () => {
+  it('analyses each in two threads, with one text ahead in the worker, in the order the archive holds them', async () => {
+    // Archive order differs from path order (z/ before a/): the worker holds the first text
+    // read, so the bundles are analysed in read order and each text was sent ahead.
+    const second = bundle.replaceAll('pad', 'pod').replace('Europe/Minsk', 'Asia/Tbilisi');
+    const tgz = await makeTgz([
+      // The platform package is optional: the package's own code is its bundles, even once
+      // their text is dropped after analysis (no "lives in platform packages" note).
+      { name: 'package/package.json', body: '{"name":"fixture","version":"1.0.0","optionalDependencies":{"@fixture/agent-linux-x64":"1.0.0"}}' },
+      { name: 'package/z/bundle.js', body: bundle },
+      { name: 'package/a/bundle.js', body: second },
+      // A native binary: its conversion is deferred, and merging it re-counts the package's own code.
+      { name: 'package/bin/helper', body: Buffer.concat([elfPrefix(30_000, 7), pseudoMachineCode(30_000, 8)]) },
+    ]);
+    const file = join(dir, 'two-bundles.tgz');
+    writeFileSync(file, tgz);
+    const r = spawnSync(process.execPath, [BIN, 'scan', file, '--format', 'json'], { encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26, env: { ...process.env, TELLTALE_DEBUG: 'timing' } });
+    expect(r.status, r.stderr).toBe(1);
+    expect(r.stderr.match(/worker 1 portion received \(text sent ahead\)/g), r.stderr).toHaveLength(2);
+    expect(r.stderr).not.toMatch(/analysed in one thread/);
+    // The worker's own lines reach stderr: it exits on its own once idle, not killed mid-write.
+    expect(r.stderr.match(/worker 1 portion done/g)).toHaveLength(2);
+    const report = JSON.parse(r.stdout) as { notes: string[]; findings: Array<{ ruleId: string; level: string; location: { file: string }; facts: Record<string, unknown> }> };
+    const channels = report.findings.filter((f) => f.ruleId === 'TT007' && f.level === 'error');
+    expect(channels.map((f) => [f.location.file, f.facts.compared])).toEqual([
+      ['a/bundle.js', expect.arrayContaining(['Asia/Tbilisi', 'America/Caracas'])],
+      ['z/bundle.js', expect.arrayContaining(['Europe/Minsk', 'America/Caracas'])],
+    ]);
+    expect(report.notes.join('\n')).not.toMatch(/platform packages/);
+  });
+});
+
 describe('a package that fails to load after its big bundle was read', () => {
   it('exits 2 at once with the loader\u2019s error: the started worker does not keep the process alive', async () => {
     // The bundle is read first (its outline and the worker start), then an entry escapes the folder.
