@@ -53,7 +53,10 @@ export class NullSink implements AuditSink {
   }
 }
 
-/** How long a request record may wait for its final record before it is sent alone. */
+/**
+ * How long a record may wait before it is sent to the writer: a request record for its final
+ * record, and under concurrency any record for the others' (one message, one commit).
+ */
 const DEFER_MS = 2;
 
 export class WorkerSink implements AuditSink {
@@ -74,6 +77,8 @@ export class WorkerSink implements AuditSink {
   /** Records committed on this thread (the fast paths), for tests and benchmark notes. */
   directCompletes = 0;
   directBegins = 0;
+  /** Messages (batches of records) sent to the writer thread, for the same. */
+  messages = 0;
   /** The writer's committed sequence number, read without waiting for its ack message. */
   private readonly committed = new BigInt64Array(new SharedArrayBuffer(8));
   failures = 0;
@@ -162,6 +167,7 @@ export class WorkerSink implements AuditSink {
     const transfers = this.transfers;
     this.batch = [];
     this.transfers = [];
+    this.messages++;
     this.worker.postMessage({ type: 'ops', ops } satisfies ToWorker, transfers);
   }
 
@@ -197,6 +203,12 @@ export class WorkerSink implements AuditSink {
       this.directCompletes++;
       return Promise.resolve();
     }
+    // Other exchanges are in flight: wait up to DEFER_MS for their records, so that they share
+    // one message and one commit (group commit). A commit of one record cost the writer
+    // ~146 µs per request in isolation, of 16 ~78 µs; at 32 clients the writer went from
+    // ~200–260 to ~140–160 µs per request, and most commits from one record to 16 or more.
+    // The response's end waits that much longer, still only for its own commit.
+    if (options.sole === false) return this.post({ seq: ++this.seq, op: { op: 'complete', record } }, undefined, { defer: true });
     // A response's end waits for this one: send it (and what is queued before it) now.
     return this.post({ seq: ++this.seq, op: { op: 'complete', record } }, undefined, { now: true });
   }

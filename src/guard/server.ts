@@ -358,14 +358,14 @@ export class Guard {
     // queued once the request's bytes are on their way (the copy for the writer is not in
     // their path). A stream's record waits 2 ms, out of the way of its first bytes (on a
     // machine with few cores the writer competes with the upstream and the client for
-    // them); a streamed answer takes longer than that, so its end does not wait for it. A
-    // request alone goes to the writer at once; under load, the records of one loop turn
-    // share a message.
+    // them); a streamed answer takes longer than that, so its end does not wait for it.
+    // With other exchanges in flight every record waits up to 2 ms too, to share one message
+    // and one commit with theirs (group commit: see WorkerSink.complete).
     const alone = this.inspecting === 1;
     // The only exchange in the guard: its record may be committed on this thread (the sink's
     // fast path), which then has nothing else to do while the upstream works.
     const sole = this.exchanges === 1;
-    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream, now: alone, sole });
+    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream || !sole, now: alone, sole });
     inspected();
     await this.forward(req, res, match, headers, payload, base, t0, api, record);
   }

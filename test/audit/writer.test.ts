@@ -157,3 +157,33 @@ describe('request records', () => {
     });
   });
 });
+
+describe('under concurrency', () => {
+  it('the records of several exchanges share one message and one commit, and each waits for it', async () => {
+    await withSink('normal', async (sink, path) => {
+      // As the guard queues them with other exchanges in flight: request records deferred,
+      // final records not sole.
+      const records = Array.from({ length: 8 }, () => beginRecord());
+      for (const r of records) void sink.begin(r, undefined, { defer: true, now: true });
+      await Promise.all(records.map((r, i) => sink.complete(completed(r.id, 200 + i), { sole: false })));
+      expect(sink.messages).toBe(1);
+      expect(sink.directBegins + sink.directCompletes).toBe(0);
+      records.forEach((r, i) => expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 + i }));
+    });
+  });
+
+  it('a final record with no other exchange in flight leaves at once, alone', async () => {
+    await withSink('normal', async (sink, path) => {
+      const a = beginRecord();
+      const b = beginRecord();
+      // Both queued without waiting; the writer has not committed them, so no fast path.
+      void sink.begin(a, undefined, { defer: true });
+      void sink.begin(b, undefined, { defer: true });
+      await sink.complete(completed(a.id, 200), { sole: true });
+      expect(sink.messages).toBe(1);
+      await sink.complete(completed(b.id, 201), {});
+      expect(sink.messages).toBe(2);
+      expect(outcomeOf(path, b.id)).toEqual({ outcome: 'completed', status: 201 });
+    });
+  });
+});
