@@ -50,7 +50,7 @@ const SPLIT_CHARS = 4 << 20;
  * `--expose-gc` (its shebang; a no-op elsewhere). The analysis of a big bundle leaves
  * hundreds of MB of dead syntax trees; V8 lets the heap grow rather than collect while
  * allocation is this fast, so a package of several big bundles piled them up: gemini-cli
- * 0.61 (five bundles of 8–17 MB) peaked at 1.41–1.72 GB, 1.04–1.08 GB collecting after
+ * 0.61 (five bundles of 8–17 MB) peaked at 1.41–1.66 GB, 1.04–1.08 GB collecting after
  * each (docs/performance.md). Little is alive between files: each collection takes
  * 20–50 ms. Not after the last big file: the scan is nearly done.
  */
