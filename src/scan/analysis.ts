@@ -54,7 +54,7 @@ const SPLIT_CHARS = 4 << 20;
  * each (docs/performance.md). Little is alive between files: each collection takes
  * 20–50 ms. Not after the last big file: the scan is nearly done.
  */
-export function collectGarbage(): void {
+function collectGarbage(): void {
   globalThis.gc?.();
 }
 
