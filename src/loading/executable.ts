@@ -76,9 +76,21 @@ export function extractFromExecutable(buf: Buffer, limits: ExtractionLimits): Ex
   // Within a known Deno payload modules can be short, so a lower run length is safe there.
   if (deno?.region) segments = extractJavaScriptRuns(buf, Math.min(256, limits.minJavaScriptRunBytes), deno.region.start, deno.region.end);
   if (segments.length === 0) segments = extractJavaScriptRuns(buf, limits.minJavaScriptRunBytes);
-  if (segments.length > 0) return { ...(runtime ? { runtime } : {}), segments, partial: sea?.partial ?? [] };
+  // A JavaScript runtime's payload is its program: the JavaScript found is what to analyse.
+  if (segments.length > 0 && runtime) return { runtime, segments, partial: sea?.partial ?? [] };
   const strings = extractStrings(buf, limits);
-  return { ...(runtime ? { runtime } : {}), segments: strings.segments, partial: [...(sea?.partial ?? []), ...strings.partial] };
+  if (segments.length === 0) return { ...(runtime ? { runtime } : {}), segments: strings.segments, partial: [...(sea?.partial ?? []), ...strings.partial] };
+  // Native code in which some text looked like JavaScript (an embedded script, a template):
+  // its printable strings are searched too, or its endpoints go unseen — Codex 0.169's Rust
+  // binary holds a 58 KB run of JavaScript-like text and `https://api.openai.com/v1`.
+  const js = segments;
+  const outside = strings.segments.filter((s) => !js.some((j) => s.byteOffset < j.byteOffset + segmentBytes(j) && j.byteOffset < s.byteOffset + segmentBytes(s)));
+  return { segments: [...js, ...outside].sort((a, b) => a.byteOffset - b.byteOffset), partial: strings.partial };
+}
+
+/** A segment's length in the binary. */
+function segmentBytes(segment: TextSegment): number {
+  return segment.byteLength ?? Buffer.byteLength(segment.text, 'utf8');
 }
 
 /** Printable strings of a non-executable binary (or of an executable with no JavaScript). */

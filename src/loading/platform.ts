@@ -73,12 +73,24 @@ function tagsOf(packageName: string): PlatformTags | undefined {
   return { ...(os ? { os } : {}), ...(arch ? { arch } : {}), musl, fallback };
 }
 
-/** optionalDependencies that look per-platform, as `name@version` specs. */
+/**
+ * optionalDependencies that look per-platform, as specs `npm pack` (and so `telltale scan
+ * npm:…`) accepts: `name@version`, or the target of an npm alias. Codex lists
+ * `"@openai/codex-linux-x64": "npm:@openai/codex@0.169.0-linux-x64"`: the package to fetch
+ * is `@openai/codex@0.169.0-linux-x64`, and no package is called `@openai/codex-linux-x64`.
+ */
 export function platformDependencies(manifest: PackageManifest | undefined): string[] {
   const deps = manifest?.optionalDependencies ?? {};
   return Object.entries(deps)
     .filter(([name]) => tagsOf(name) !== undefined)
-    .map(([name, version]) => `${name}@${version}`);
+    .map(([name, version]) => (version.startsWith('npm:') ? version.slice(4) : `${name}@${version}`));
+}
+
+/** The platform tags of a spec: from its name, else (an alias target such as `@openai/codex@0.169.0-linux-x64`) from its version. */
+function tagsOfSpec(spec: string): PlatformTags | undefined {
+  const at = spec.lastIndexOf('@');
+  if (at <= 0) return tagsOf(spec);
+  return tagsOf(spec.slice(0, at)) ?? tagsOf(spec.slice(at + 1));
 }
 
 /** JavaScript bytes a package carries itself: files and segments extracted from its executables. */
@@ -125,8 +137,7 @@ export function platformPackageFor(pkg: LoadedPackage, host: Host = currentHost(
   const specs = pkg.platformPackages.length > 0 ? pkg.platformPackages : platformDependencies(pkg.manifest);
   let best: { spec: string; score: number } | undefined;
   for (const spec of specs) {
-    const name = spec.slice(0, spec.lastIndexOf('@') > 0 ? spec.lastIndexOf('@') : spec.length);
-    const tags = tagsOf(name);
+    const tags = tagsOfSpec(spec);
     if (!tags) continue;
     if (tags.os && tags.os !== host.platform) continue;
     if (tags.arch && tags.arch !== host.arch) continue;

@@ -12,6 +12,7 @@ import { analyzeJavaScript, analyzePortion, chooseStatements, completeAnalysis, 
 import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { IdentifierIndex } from '../core/js/identifier-index.js';
 import { convertBinaries, mergeConverted } from '../loading/collector.js';
+import { platformPackageFor } from '../loading/platform.js';
 import type { BinaryConversion, ConvertedBinaries, LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
 import { VERSION } from '../cli/version.js';
 import type { ScanReport, ScannedFileSummary } from './types.js';
@@ -262,7 +263,11 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
     files.push(summary);
   }
   if (pkg.platformPackages.length > 0) {
-    notes.push(`the code of this package lives in platform packages: ${pkg.platformPackages.join(', ')}; scan one with telltale scan npm:<name>@${pkg.version ?? '<version>'}`);
+    const here = platformPackageFor(pkg);
+    notes.push(
+      `the code of this package lives in platform packages: ${pkg.platformPackages.join(', ')}; ` +
+        (here ? `scan the one for this machine with: telltale scan npm:${here}` : `scan one with: telltale scan npm:<one of them>`),
+    );
   }
   const report: ScanReport = {
     tool: { name: 'telltale', version: VERSION },

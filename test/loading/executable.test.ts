@@ -22,16 +22,34 @@ describe('embedded JavaScript in executables: generic fallback', () => {
     const bin = Buffer.concat([prefix, Buffer.from(js), Buffer.from([0]), pseudoMachineCode(50_000, 9), Buffer.from(ENGLISH), Buffer.from([0]), Buffer.from(base64), Buffer.from([0, 0])]);
     const result = extractFromExecutable(bin, LIMITS);
     expect(result.runtime).toBeUndefined();
-    expect(result.segments.map((s) => [s.byteOffset, s.text.length, s.javascript])).toEqual([[prefix.length, js.length, true]]);
-    expect(result.segments[0]?.text).toBe(js);
+    const javascript = result.segments.filter((s) => s.javascript);
+    expect(javascript.map((s) => [s.byteOffset, s.text.length])).toEqual([[prefix.length, js.length]]);
+    expect(javascript[0]?.text).toBe(js);
+    // Not a JavaScript runtime: its printable strings are there too, none inside the run.
+    expect(result.segments.some((s) => !s.javascript && s.text.startsWith('This program is distributed'))).toBe(true);
+    expect(result.segments.filter((s) => !s.javascript && s.byteOffset >= prefix.length && s.byteOffset < prefix.length + js.length)).toEqual([]);
+  });
+
+  it('also takes the printable strings of native code in which some text looks like JavaScript', () => {
+    // TEST DATA, shaped like Codex 0.169's Rust binary: a JavaScript-like run among native
+    // code, and string constants back to back holding an API URL.
+    const prefix = elfPrefix(40_000, 13);
+    const constants = 'modelscodex/responseshttps://api.example-llm.test/v1responsesprovider auth';
+    const bin = Buffer.concat([prefix, Buffer.from(sampleJavaScript(9000)), Buffer.from([0]), pseudoMachineCode(2000, 14), Buffer.from(constants), Buffer.from([0]), pseudoMachineCode(1000, 15)]);
+    const result = extractFromExecutable(bin, LIMITS);
+    expect(result.segments.filter((s) => s.javascript).map((s) => s.byteOffset)).toEqual([prefix.length]);
+    const hit = result.segments.find((s) => s.text === constants);
+    expect(hit).toMatchObject({ javascript: false, byteOffset: prefix.length + 9001 + 2000 });
+    expect(result.segments.map((s) => s.byteOffset)).toEqual([...result.segments.map((s) => s.byteOffset)].sort((a, b) => a - b));
   });
 
   it('keeps \\uXXXX escapes and raw UTF-8 inside a run', () => {
     const js = `var t="\\u4e2d\\u6587 ${'é'.repeat(10)}";${sampleJavaScript(8000)}`;
     const prefix = elfPrefix(10_000, 5);
     const result = extractFromExecutable(Buffer.concat([prefix, Buffer.from(js), Buffer.from([0xff, 0])]), LIMITS);
-    expect(result.segments[0]?.byteOffset).toBe(prefix.length);
-    expect(result.segments[0]?.text).toBe(js);
+    const run = result.segments.find((s) => s.javascript);
+    expect(run?.byteOffset).toBe(prefix.length);
+    expect(run?.text).toBe(js);
   });
 
   it('extracts printable strings when an executable holds no JavaScript', () => {
@@ -111,7 +129,7 @@ describe('Bun standalone module graph', () => {
     const before = Buffer.concat([prefix, Buffer.from('\n---- Bun! ----\n', 'latin1'), pseudoMachineCode(1000, 42)]);
     const result = extractFromExecutable(Buffer.concat([before, Buffer.from(js), Buffer.from([0])]), LIMITS);
     expect(result.runtime).toBeUndefined();
-    expect(result.segments.map((s) => s.byteOffset)).toEqual([before.length]);
+    expect(result.segments.filter((s) => s.javascript).map((s) => s.byteOffset)).toEqual([before.length]);
   });
 });
 

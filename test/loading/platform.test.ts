@@ -56,4 +56,22 @@ describe('platform packages', () => {
     expect(platformPackageFor(p, { platform: 'darwin', arch: 'arm64' })).toBe('tool-macos-aarch64@1.0.0');
     expect(platformPackageFor(p, { platform: 'linux', arch: 'x64', libc: 'glibc' })).toBe('tool-linux-x86_64-gnu@1.0.0');
   });
+
+  it('names npm aliases by their target, the spec npm pack can fetch (Codex)', () => {
+    const manifest = {
+      name: '@openai/codex',
+      version: '0.169.0',
+      optionalDependencies: {
+        '@openai/codex-linux-x64': 'npm:@openai/codex@0.169.0-linux-x64',
+        '@openai/codex-linux-arm64': 'npm:@openai/codex@0.169.0-linux-arm64',
+        '@openai/codex-darwin-arm64': 'npm:@openai/codex@0.169.0-darwin-arm64',
+        '@openai/codex-win32-x64': 'npm:@openai/codex@0.169.0-win32-x64',
+      },
+    };
+    const p: LoadedPackage = { target: 'npm:@openai/codex@0.169.0', source: 'npm', manifest, files: launcher, skipped: [], platformPackages: platformPackagesOf(manifest, launcher) };
+    expect(p.platformPackages).toEqual(['@openai/codex@0.169.0-linux-x64', '@openai/codex@0.169.0-linux-arm64', '@openai/codex@0.169.0-darwin-arm64', '@openai/codex@0.169.0-win32-x64']);
+    expect(platformPackageFor(p, { platform: 'linux', arch: 'x64', libc: 'glibc' })).toBe('@openai/codex@0.169.0-linux-x64');
+    expect(platformPackageFor(p, { platform: 'darwin', arch: 'arm64' })).toBe('@openai/codex@0.169.0-darwin-arm64');
+    expect(platformPackageFor(p, { platform: 'linux', arch: 'riscv64', libc: 'glibc' })).toBeUndefined();
+  });
 });

@@ -92,4 +92,24 @@ describe('real agent packages from the npm registry', () => {
     // Endpoints inside the binary's JavaScript are found like in a bundle.
     expect(inBinary.some((f) => f.ruleId === 'TT006')).toBe(true);
   });
+
+  it('@openai/codex@0.169.0: a launcher whose platform packages are npm aliases; the one for this machine is native code whose LLM API URLs are found', { timeout: 600_000 }, async (ctx) => {
+    const problem = await registryProblem();
+    if (problem) return ctx.skip(`skipped: ${problem}`);
+    const launcher = spawnSync(process.execPath, [BIN, 'scan', 'npm:@openai/codex@0.169.0', '--format', 'json'], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, TELLTALE_CACHE_DIR: CACHE } });
+    expect(launcher.status, launcher.stderr).toBe(0);
+    const note = (JSON.parse(launcher.stdout) as { notes: string[] }).notes.find((n) => n.includes('platform packages'));
+    // The alias targets, which npm pack can fetch: no package is called @openai/codex-linux-x64.
+    expect(note).toContain('@openai/codex@0.169.0-linux-x64');
+    const here = /telltale scan (npm:\S+)$/.exec(note ?? '')?.[1];
+    if (!here) return ctx.skip('skipped: Codex 0.169.0 publishes no build for this machine');
+    const r = spawnSync(process.execPath, [BIN, 'scan', here, '--format', 'json'], { encoding: 'utf8', timeout: 580_000, maxBuffer: 1 << 28, env: { ...process.env, TELLTALE_CACHE_DIR: CACHE } });
+    expect(r.status, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout) as { findings: Array<JsonFinding & { location: { byteOffset?: number } }> };
+    // Compiled Rust keeps its string constants back to back: `…responseshttps://api.openai.com/v1…`.
+    const api = report.findings.find((f) => f.ruleId === 'TT006' && f.facts.host === 'api.openai.com');
+    expect(api?.facts).toMatchObject({ class: 'llm-api', native: true });
+    expect(api?.location.byteOffset).toBeGreaterThan(0);
+    expect(report.findings.filter((f) => f.level === 'error')).toEqual([]);
+  });
 });

@@ -56,13 +56,23 @@ export interface EndpointSite {
 }
 
 const URL_RE = /\b(?:https?|wss?):\/\/([a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?)+)(?::\d{2,5})?(?:[/?#][^\s"'`<>]*)?/gi;
+/**
+ * The same without the word boundary before the scheme: compiled Rust and Go keep their
+ * string constants back to back with no separator, so a URL in a native binary often
+ * follows other text directly (Codex 0.169: `codex/responseshttps://api.openai.com/v1…`).
+ */
+const GLUED_URL_RE = new RegExp(URL_RE.source.slice(2), 'gi');
 
-/** The destination URLs in a text, with where each starts. */
-export function urlsIn(value: string): Array<{ index: number; url: string; host: string; cls: EndpointClass }> {
+/**
+ * The destination URLs in a text, with where each starts. `glued`: the text is native
+ * strings, where a URL may follow other characters directly (GLUED_URL_RE).
+ */
+export function urlsIn(value: string, glued = false): Array<{ index: number; url: string; host: string; cls: EndpointClass }> {
   const out: Array<{ index: number; url: string; host: string; cls: EndpointClass }> = [];
   if (value.length < 10 || !value.includes('://')) return out;
-  URL_RE.lastIndex = 0;
-  for (let m = URL_RE.exec(value); m; m = URL_RE.exec(value)) {
+  const re = glued ? GLUED_URL_RE : URL_RE;
+  re.lastIndex = 0;
+  for (let m = re.exec(value); m; m = re.exec(value)) {
     const host = m[1]!.toLowerCase();
     if (NOT_DESTINATIONS.test(host) || !/\.[a-z]{2,}$/.test(host)) continue;
     out.push({ index: m.index, url: m[0], host, cls: classifyHost(host) });
@@ -123,7 +133,7 @@ export interface NativeString {
 export function detectInNativeStrings(file: string, strings: readonly NativeString[]): Finding[] {
   const byHost = new Map<string, { s: NativeString; u: ReturnType<typeof urlsIn>[number]; count: number }>();
   for (const s of strings) {
-    for (const u of urlsIn(s.text)) {
+    for (const u of urlsIn(s.text, true)) {
       if (u.cls === 'other') continue;
       const seen = byHost.get(u.host);
       if (seen) seen.count++;

@@ -40,6 +40,22 @@ describe('TT006 network-endpoint', () => {
       expect(found.every((f) => f.level === 'note' && f.ruleId === 'TT006')).toBe(true);
     });
 
+    it('finds URLs glued to the string constant before them, as compiled Rust and Go store them', () => {
+      // TEST DATA, shaped like Codex 0.169's read-only data: constants back to back.
+      const found = detectInNativeStrings('bin/agent', [
+        { text: 'modelscodex/responseshttps://api.openai.com/v1responsesprovider authAPI key auth', byteOffset: 500 },
+        { text: 'flush_intervalhttps://o12.ingest.sentry.io/api/12/envelope/retry', byteOffset: 900 },
+      ]);
+      const byHost = Object.fromEntries(found.map((f) => [f.facts.host, f]));
+      expect(Object.keys(byHost).sort()).toEqual(['api.openai.com', 'o12.ingest.sentry.io']);
+      expect(byHost['api.openai.com']!.location).toMatchObject({ offset: 21, byteOffset: 521 });
+      expect(byHost['api.openai.com']!.facts).toMatchObject({ class: 'llm-api', native: true });
+    });
+
+    it('keeps the word boundary in JavaScript strings', () => {
+      expect(findingsOf('const s = "xhttps://api.openai.com/v1";', 'TT006')).toEqual([]);
+    });
+
     it('leaves out documentation and licence links', () => {
       expect(detectInNativeStrings('rg', [
         { text: 'https://github.com/BurntSushi/ripgrep/issues', byteOffset: 1 },

@@ -1,0 +1,36 @@
+/**
+ * A launcher package whose code lives in per-platform packages: the scan says so and gives
+ * the command that scans the one for this machine (scanLoaded's note).
+ */
+import { describe, expect, it } from 'vitest';
+import { scanLoaded } from '../../src/scan/analysis.js';
+import { platformPackageFor } from '../../src/loading/platform.js';
+import type { LoadedPackage } from '../../src/loading/types.js';
+
+function launcher(platformPackages: string[]): LoadedPackage {
+  return {
+    target: 'npm:@acme/agent@2.0.0',
+    source: 'npm',
+    name: '@acme/agent',
+    version: '2.0.0',
+    files: [{ path: 'bin/agent.js', kind: 'javascript', size: 60, text: 'require("child_process").spawnSync(process.argv[2])' }],
+    skipped: [],
+    platformPackages,
+  };
+}
+
+describe('the platform-packages note', () => {
+  it('gives the command for the package that fits this machine', () => {
+    const pkg = launcher(['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64', 'win32-x64', 'win32-arm64'].map((p) => `@acme/agent-${p}@2.0.0`));
+    const here = platformPackageFor(pkg);
+    const note = scanLoaded(pkg).notes.find((n) => n.includes('platform packages'));
+    expect(note).toContain('@acme/agent-linux-x64@2.0.0, @acme/agent-linux-arm64@2.0.0');
+    if (here) expect(note).toMatch(new RegExp(`scan the one for this machine with: telltale scan npm:${here.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+    else expect(note).toMatch(/scan one with: telltale scan npm:<one of them>$/);
+  });
+
+  it('says which to choose from when none fits this machine', () => {
+    const note = scanLoaded(launcher(['@acme/agent-aix-ppc64@2.0.0'])).notes.find((n) => n.includes('platform packages'));
+    expect(note).toBe('the code of this package lives in platform packages: @acme/agent-aix-ppc64@2.0.0; scan one with: telltale scan npm:<one of them>');
+  });
+});
