@@ -104,6 +104,26 @@ export function ownCodeBytes(files: readonly LoadedFile[]): number {
   return total;
 }
 
+/**
+ * Dependencies the package's `bin` entries point into (`node_modules/<dependency>/…`), as
+ * specs `npm pack` fetches: a thin wrapper whose command is another package's program
+ * (`@sourcegraph/amp` runs `node_modules/@ampcode/cli/bin/amp.exe`). Only when the package's
+ * own code is thin, like platformPackagesOf.
+ */
+export function binDependenciesOf(manifest: PackageManifest | undefined, files: readonly LoadedFile[]): { command: string; target: string; spec: string }[] {
+  const bins = typeof manifest?.bin === 'string' ? { [manifest.name ?? 'bin']: manifest.bin } : (manifest?.bin ?? {});
+  const versions = { ...manifest?.dependencies, ...manifest?.optionalDependencies };
+  const out: { command: string; target: string; spec: string }[] = [];
+  for (const [command, target] of Object.entries(bins)) {
+    const m = /^(?:\.\/)?node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(target);
+    if (!m) continue;
+    const name = m[1]!;
+    const version = versions[name];
+    out.push({ command, target, spec: version === undefined ? name : version.startsWith('npm:') ? version.slice(4) : `${name}@${version}` });
+  }
+  return out.length > 0 && ownCodeBytes(files) < LITTLE_CODE_BYTES ? out : [];
+}
+
 /** The platform packages to report: only when there are some and the package's own code is thin. */
 export function platformPackagesOf(manifest: PackageManifest | undefined, files: readonly LoadedFile[]): string[] {
   const candidates = platformDependencies(manifest);

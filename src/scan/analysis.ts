@@ -12,7 +12,7 @@ import { analyzeJavaScript, analyzePortion, chooseStatements, completeAnalysis, 
 import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { IdentifierIndex } from '../core/js/identifier-index.js';
 import { convertBinaries, mergeConverted } from '../loading/collector.js';
-import { platformPackageFor } from '../loading/platform.js';
+import { binDependenciesOf, platformPackageFor } from '../loading/platform.js';
 import type { BinaryConversion, ConvertedBinaries, LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
 import { VERSION } from '../cli/version.js';
 import type { ScanReport, ScannedFileSummary } from './types.js';
@@ -268,6 +268,9 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
       `the code of this package lives in platform packages: ${pkg.platformPackages.join(', ')}; ` +
         (here ? `scan the one for this machine with: telltale scan npm:${here}` : `scan one with: telltale scan npm:<one of them>`),
     );
+  }
+  for (const { command, target, spec } of binDependenciesOf(pkg.manifest, pkg.files)) {
+    notes.push(`the code of this package lives in its dependency ${spec} (its command ${command} runs ${target}); scan it with: telltale scan npm:${spec}`);
   }
   const report: ScanReport = {
     tool: { name: 'telltale', version: VERSION },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { platformPackageFor, platformPackagesOf, type Host } from '../../src/loading/platform.js';
+import { binDependenciesOf, platformPackageFor, platformPackagesOf, type Host } from '../../src/loading/platform.js';
 import type { LoadedFile, LoadedPackage } from '../../src/loading/types.js';
 
 const optionalDependencies = {
@@ -73,5 +73,17 @@ describe('platform packages', () => {
     expect(platformPackageFor(p, { platform: 'linux', arch: 'x64', libc: 'glibc' })).toBe('@openai/codex@0.169.0-linux-x64');
     expect(platformPackageFor(p, { platform: 'darwin', arch: 'arm64' })).toBe('@openai/codex@0.169.0-darwin-arm64');
     expect(platformPackageFor(p, { platform: 'linux', arch: 'riscv64', libc: 'glibc' })).toBeUndefined();
+  });
+
+  it('names the dependency a thin wrapper\u2019s command runs (Amp: node_modules/@ampcode/cli/bin/amp.exe)', () => {
+    const manifest = { name: '@sourcegraph/amp', version: '1.0.0', bin: { amp: 'node_modules/@ampcode/cli/bin/amp.exe', other: 'bin/other.js' }, dependencies: { '@ampcode/cli': '1.0.0' } };
+    expect(binDependenciesOf(manifest, [])).toEqual([{ command: 'amp', target: 'node_modules/@ampcode/cli/bin/amp.exe', spec: '@ampcode/cli@1.0.0' }]);
+    // A bin string, an unscoped dependency, an npm alias, a dependency without a version.
+    expect(binDependenciesOf({ name: 'w', bin: './node_modules/real-tool/cli.js', dependencies: { 'real-tool': 'npm:tool-core@2.1.0' } }, [])).toEqual([{ command: 'w', target: './node_modules/real-tool/cli.js', spec: 'tool-core@2.1.0' }]);
+    expect(binDependenciesOf({ name: 'w', bin: { w: 'node_modules/x/bin' } }, [])).toEqual([{ command: 'w', target: 'node_modules/x/bin', spec: 'x' }]);
+    // Not when the package carries code of its own, nor for bins of its own.
+    const bundle: LoadedFile = { path: 'cli.js', kind: 'javascript', size: 2_000_000, text: 'x'.repeat(2_000_000) };
+    expect(binDependenciesOf(manifest, [bundle])).toEqual([]);
+    expect(binDependenciesOf({ bin: { a: 'bin/a.js' } }, [])).toEqual([]);
   });
 });

@@ -33,4 +33,12 @@ describe('the platform-packages note', () => {
     const note = scanLoaded(launcher(['@acme/agent-aix-ppc64@2.0.0'])).notes.find((n) => n.includes('platform packages'));
     expect(note).toBe('the code of this package lives in platform packages: @acme/agent-aix-ppc64@2.0.0; scan one with: telltale scan npm:<one of them>');
   });
+
+  it('names the dependency a thin wrapper\u2019s command runs, with the command that scans it', () => {
+    const pkg: LoadedPackage = {
+      ...launcher([]),
+      manifest: { name: '@acme/wrapper', version: '3.0.0', bin: { acme: 'node_modules/@acme/cli/bin/acme.exe' }, dependencies: { '@acme/cli': '3.0.0' } },
+    };
+    expect(scanLoaded(pkg).notes).toContain('the code of this package lives in its dependency @acme/cli@3.0.0 (its command acme runs node_modules/@acme/cli/bin/acme.exe); scan it with: telltale scan npm:@acme/cli@3.0.0');
+  });
 });
