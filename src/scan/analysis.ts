@@ -19,6 +19,9 @@ import type { ScanReport, ScannedFileSummary } from './types.js';
 import { mark } from './timing.js';
 import * as networkEndpoint from '../core/detectors/network-endpoint.js';
 
+/** The lifecycle scripts npm runs when it installs a package from the registry. */
+const INSTALL_HOOKS = ['preinstall', 'install', 'postinstall'] as const;
+
 /** Files above this size are outlined as soon as they are read (see analyze-js.ts). */
 const EARLY_OUTLINE_CHARS = 1 << 20;
 
@@ -268,6 +271,13 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
       `the code of this package lives in platform packages: ${pkg.platformPackages.join(', ')}; ` +
         (here ? `scan the one for this machine with: telltale scan npm:${here}` : `scan one with: telltale scan npm:<one of them>`),
     );
+  }
+  // Install hooks run code the package may not contain (Crush's postinstall downloads its Go
+  // program from GitHub): say that the scan saw only the installer.
+  const scripts = pkg.manifest?.scripts ?? {};
+  const hooks = INSTALL_HOOKS.filter((hook) => typeof scripts[hook] === 'string' && scripts[hook].trim() !== '');
+  if (hooks.length > 0) {
+    notes.push(`npm runs ${hooks.map((hook) => `${hook} ${JSON.stringify(scripts[hook])}`).join(', ')} when it installs this package: what that fetches or builds is not in the package and was not scanned`);
   }
   for (const { command, target, spec } of binDependenciesOf(pkg.manifest, pkg.files)) {
     notes.push(`the code of this package lives in its dependency ${spec} (its command ${command} runs ${target}); scan it with: telltale scan npm:${spec}`);

@@ -1,6 +1,6 @@
 /**
- * A launcher package whose code lives in per-platform packages: the scan says so and gives
- * the command that scans the one for this machine (scanLoaded's note).
+ * Where a package's code really lives (scanLoaded's notes): in per-platform packages, in a
+ * dependency its command runs, or in what an install script fetches.
  */
 import { describe, expect, it } from 'vitest';
 import { scanLoaded } from '../../src/scan/analysis.js';
@@ -19,7 +19,7 @@ function launcher(platformPackages: string[]): LoadedPackage {
   };
 }
 
-describe('the platform-packages note', () => {
+describe('notes on where the code lives', () => {
   it('gives the command for the package that fits this machine', () => {
     const pkg = launcher(['linux-x64', 'linux-arm64', 'darwin-arm64', 'darwin-x64', 'win32-x64', 'win32-arm64'].map((p) => `@acme/agent-${p}@2.0.0`));
     const here = platformPackageFor(pkg);
@@ -40,5 +40,11 @@ describe('the platform-packages note', () => {
       manifest: { name: '@acme/wrapper', version: '3.0.0', bin: { acme: 'node_modules/@acme/cli/bin/acme.exe' }, dependencies: { '@acme/cli': '3.0.0' } },
     };
     expect(scanLoaded(pkg).notes).toContain('the code of this package lives in its dependency @acme/cli@3.0.0 (its command acme runs node_modules/@acme/cli/bin/acme.exe); scan it with: telltale scan npm:@acme/cli@3.0.0');
+  });
+
+  it('says which install scripts npm runs: the scan saw only the installer (Crush downloads its program)', () => {
+    const pkg: LoadedPackage = { ...launcher([]), manifest: { name: '@acme/agent', scripts: { postinstall: 'node install.js', prepare: 'tsc', test: 'vitest' } } };
+    expect(scanLoaded(pkg).notes).toContain('npm runs postinstall "node install.js" when it installs this package: what that fetches or builds is not in the package and was not scanned');
+    expect(scanLoaded({ ...pkg, manifest: { scripts: { prepare: 'tsc', build: 'tsc' } } }).notes.filter((n) => n.startsWith('npm runs'))).toEqual([]);
   });
 });
