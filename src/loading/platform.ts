@@ -83,7 +83,12 @@ export function platformDependencies(manifest: PackageManifest | undefined): str
   const deps = manifest?.optionalDependencies ?? {};
   return Object.entries(deps)
     .filter(([name]) => tagsOf(name) !== undefined)
-    .map(([name, version]) => (version.startsWith('npm:') ? version.slice(4) : `${name}@${version}`));
+    .map(([name, version]) => fetchableSpec(name, version));
+}
+
+/** What `npm pack` fetches for a dependency entry: `name@version`, or an npm alias's target. */
+function fetchableSpec(name: string, version: string): string {
+  return version.startsWith('npm:') ? version.slice(4) : `${name}@${version}`;
 }
 
 /** The platform tags of a spec: from its name, else (an alias target such as `@openai/codex@0.169.0-linux-x64`) from its version. */
@@ -119,7 +124,7 @@ export function binDependenciesOf(manifest: PackageManifest | undefined, files: 
     if (!m) continue;
     const name = m[1]!;
     const version = versions[name];
-    out.push({ command, target, spec: version === undefined ? name : version.startsWith('npm:') ? version.slice(4) : `${name}@${version}` });
+    out.push({ command, target, spec: version === undefined ? name : fetchableSpec(name, version) });
   }
   return out.length > 0 && ownCodeBytes(files) < LITTLE_CODE_BYTES ? out : [];
 }

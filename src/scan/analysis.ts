@@ -12,7 +12,7 @@ import { analyzeJavaScript, analyzePortion, chooseStatements, completeAnalysis, 
 import { outlineStatementsAsync, type StatementOutline } from '../core/js/parse.js';
 import { IdentifierIndex } from '../core/js/identifier-index.js';
 import { convertBinaries, mergeConverted } from '../loading/collector.js';
-import { binDependenciesOf, platformPackageFor } from '../loading/platform.js';
+import { binDependenciesOf, ownCodeBytes, platformPackageFor } from '../loading/platform.js';
 import type { BinaryConversion, ConvertedBinaries, LoadedFile, LoadedPackage, SkippedFile, TextSegment } from '../loading/types.js';
 import { VERSION } from '../cli/version.js';
 import type { ScanReport, ScannedFileSummary } from './types.js';
@@ -62,6 +62,11 @@ function collectGarbage(): void {
   globalThis.gc?.();
 }
 
+/** A file whose analysis builds big syntax trees: more JavaScript than EARLY_OUTLINE_CHARS, as a file or inside a binary. */
+function carriesBigCode(file: LoadedFile): boolean {
+  return ownCodeBytes([file]) > EARLY_OUTLINE_CHARS;
+}
+
 /** The worker thread for big bundles (see portion-worker.ts), started early and reused. */
 class PortionWorker {
   private readonly worker = new Worker(new URL('./portion-worker.js', import.meta.url));
@@ -78,8 +83,8 @@ class PortionWorker {
     this.worker.on('exit', () => mark('worker exited'));
   }
 
-  /** Texts already sent with shareText, by path (the very string sent). */
-  private readonly shared = new Map<string, string>();
+  /** The text the worker holds ahead of its portion (the very string sent). */
+  private ahead: { path: string; text: string } | undefined;
   /** Texts to send ahead once the worker has claimed the one it holds (see shareText). */
   private readonly queued: Array<{ path: string; text: string }> = [];
 
@@ -92,23 +97,23 @@ class PortionWorker {
    */
   shareText(path: string, text: string): void {
     if (this.failed) return;
-    if (this.shared.size > 0) {
+    if (this.ahead) {
       this.queued.push({ path, text });
       return;
     }
-    this.shared.set(path, text);
+    this.ahead = { path, text };
     this.worker.postMessage({ type: 'text', path, text } satisfies WorkerRequest);
   }
 
   /** `collect`: the worker collects its garbage after this portion (more big files follow). */
   portion(path: string, text: string, outline: StatementOutline, chosen: number[], collect: boolean): Promise<PortionResult | null> {
-    // The text goes along unless this very string was shared before.
-    const sent = this.shared.get(path) === text;
-    this.shared.delete(path);
+    // The text goes along unless this very string was sent ahead.
+    const sent = this.ahead?.path === path && this.ahead.text === text;
+    if (this.ahead?.path === path) this.ahead = undefined;
     const waiting = this.queued.findIndex((q) => q.path === path);
     if (waiting >= 0) this.queued.splice(waiting, 1);
     const reply = this.ask({ type: 'portion', path, ...(sent ? {} : { text }), outline, chosen, collect }) as Promise<PortionResult | null>;
-    const next = this.shared.size === 0 ? this.queued.shift() : undefined;
+    const next = this.ahead ? undefined : this.queued.shift();
     if (next) this.shareText(next.path, next.text);
     return reply;
   }
@@ -232,9 +237,7 @@ export function scanLoaded(pkg: LoadedPackage, options: ScanOptions = {}): ScanR
   const byContent = new Map<string, { path: string; findings: Finding[] }>();
   // The last file whose analysis is heavy (big JavaScript, or binaries with embedded code):
   // garbage is collected after each heavy file before it (see collectGarbage).
-  const heavy = (f: LoadedFile) =>
-    !options.analyzed?.has(f.path) &&
-    (f.kind === 'javascript' || f.kind === 'typescript' ? (f.text?.length ?? 0) : 0) + (f.segments ?? []).reduce((n, s) => n + (s.javascript ? s.text.length : 0), 0) > EARLY_OUTLINE_CHARS;
+  const heavy = (f: LoadedFile) => !options.analyzed?.has(f.path) && carriesBigCode(f);
   let lastHeavy = -1;
   pkg.files.forEach((f, i) => heavy(f) && (lastHeavy = i));
   for (const [index, file] of pkg.files.entries()) {
@@ -394,7 +397,7 @@ export class EarlyScan {
       .filter((f) => outlines.has(f.path) && f.text !== undefined && f.text.length >= SPLIT_CHARS)
       .sort((a, b) => readOrder.get(a.path)! - readOrder.get(b.path)!);
     // Big files still to analyse after each split one (see collectGarbage).
-    let bigLeft = pkg.files.filter((f) => f.kind === 'javascript' && f.text !== undefined && f.text.length > EARLY_OUTLINE_CHARS).length;
+    let bigLeft = pkg.files.filter(carriesBigCode).length;
     for (const file of split) {
       bigLeft--;
       const early = outlines.get(file.path)!;
