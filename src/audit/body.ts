@@ -21,6 +21,21 @@ export interface SplitBody {
   blocks: Block[];
 }
 
+/** The body's first `length` bytes equal those of the body of record `id` (split before). */
+export interface BodyPrefix {
+  id: string;
+  length: number;
+}
+
+/** What the caller knows of a body given as bytes. */
+export interface BodySource {
+  /** The record it belongs to: a later body can name it as its prefix. */
+  id: string;
+  /** The body is valid JSON (the guard parsed it). */
+  json?: boolean;
+  prefix?: BodyPrefix;
+}
+
 const BLOCK_KEYS = new Set(['messages', 'input', 'system', 'tools', 'contents', 'instructions']);
 /** Blocks shorter than this (bytes) stay inline: an agent turn of a few hundred bytes stored once beats its copy in every later record. */
 const MIN_BLOCK_BYTES = 128;
@@ -51,6 +66,8 @@ interface Range {
 
 interface SplitSnapshot {
   raw: Buffer;
+  /** The record whose body (as the guard sent it) this is; none for a body given as text. */
+  id: string | undefined;
   ranges: Range[];
   ends: number[];
   /** Hash of each range's content (null: too small to be a block). */
@@ -73,10 +90,32 @@ export class BodySplitter {
     private readonly maxBodies = 16,
   ) {}
 
-  split(body: string | Uint8Array): SplitBody | null {
+  /**
+   * `source`, for bytes: the record they belong to, and what the caller knows of them
+   * (see BodySource). Text bodies (redacted by the guard) are split on their own.
+   */
+  split(body: string | Uint8Array, source?: BodySource): SplitBody | null {
     if (this.options.mode === 'none') return null;
     const raw = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    return this.splitRaw(raw) ?? splitParsed(raw.toString('utf8'), this.options);
+    return this.splitRaw(raw, typeof body === 'string' ? undefined : source) ?? splitParsed(raw.toString('utf8'), this.options);
+  }
+
+  /**
+   * The snapshot of the record the caller says this body starts like, and its last block
+   * that ends within those bytes: the caller compared them (the guard's parser, which
+   * keeps the same bodies), so they are not compared again.
+   */
+  private known(raw: Buffer, prefix: BodyPrefix): { snap: SplitSnapshot; k: number } | null {
+    const snap = this.snaps.find((s) => s.id === prefix.id);
+    if (!snap || prefix.length > raw.length || prefix.length > snap.raw.length) return null;
+    let lo = -1;
+    let hi = snap.ends.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (snap.ends[mid]! <= prefix.length && snap.ends[mid]! < raw.length) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo >= 0 ? { snap, k: lo } : null;
   }
 
   private find(raw: Buffer): { snap: SplitSnapshot; k: number } | null {
@@ -102,9 +141,10 @@ export class BodySplitter {
    * turn, so the hash identifies a block already stored. Null when the body is not a JSON
    * object this scanner can follow (the parse path handles it).
    */
-  private splitRaw(raw: Buffer): SplitBody | null {
+  private splitRaw(raw: Buffer, source: BodySource | undefined): SplitBody | null {
     const max = this.options.mode === 'full' ? Infinity : this.options.maxFieldChars;
-    const hit = this.find(raw);
+    const hinted = source?.prefix ? this.known(raw, source.prefix) : null;
+    const hit = hinted ?? this.find(raw);
     const ranges: Range[] = hit ? hit.snap.ranges.slice(0, hit.k + 1) : [];
     const hashes: (string | null)[] = hit ? hit.snap.hashes.slice(0, hit.k + 1) : [];
     try {
@@ -155,20 +195,25 @@ export class BodySplitter {
       skeletons.push(skeleton + raw.toString('utf8', pos, end));
     }
     skeleton += raw.toString('utf8', pos);
+    // The skeleton is the body with whole values replaced by block references: JSON when
+    // the body is. Checked unless the caller parsed the body (`source.json`), or for the cap.
     let parsed: unknown;
-    try {
-      parsed = JSON.parse(skeleton);
-    } catch {
-      return null;
+    const capping = this.options.mode === 'redacted' && skeleton.length > max;
+    if (!source?.json || capping) {
+      try {
+        parsed = JSON.parse(skeleton);
+      } catch {
+        return null;
+      }
     }
     if (ranges.length) {
       // The newest state of that conversation replaces the old one (see IncrementalParser).
       if (hit && hit.snap.ranges[hit.k]!.end * 2 >= hit.snap.ranges[hit.snap.ranges.length - 1]!.end) this.snaps.splice(this.snaps.indexOf(hit.snap), 1);
-      this.snaps.unshift({ raw, ranges, hashes, ends: ranges.map((r) => r.end), skeletons });
+      this.snaps.unshift({ raw, id: source?.id, ranges, hashes, ends: ranges.map((r) => r.end), skeletons });
       if (this.snaps.length > this.maxBodies) this.snaps.pop();
     }
     // No string of a skeleton shorter than the cap is longer than it: store it as sent.
-    if (this.options.mode === 'redacted' && skeleton.length > max) return { skeleton: JSON.stringify(cap(parsed, max)), blocks };
+    if (capping) return { skeleton: JSON.stringify(cap(parsed, max)), blocks };
     return { skeleton, blocks };
   }
 }

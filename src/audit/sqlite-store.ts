@@ -130,7 +130,7 @@ export class SqliteAuditStore implements AuditStore {
           let body: string | null = null;
           const source = op.bodyBytes ?? r.body;
           if (source !== null) {
-            const split = this.splitter.split(source);
+            const split = op.bodyBytes ? this.splitter.split(op.bodyBytes, { id: r.id, json: true, ...(op.bodyPrefix ? { prefix: op.bodyPrefix } : {}) }) : this.splitter.split(source);
             if (split) {
               for (const b of split.blocks) {
                 // Agents resend the whole history every turn: rewriting each known block

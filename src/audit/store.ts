@@ -3,9 +3,14 @@
  * implements the same interface (writes come in batches, each batch one transaction).
  */
 import type { AuditRecord, BeginRecord, CompleteRecord } from './record.js';
+import type { BodyPrefix } from './body.js';
 
-/** `bodyBytes`, when given, is the body to store as UTF-8 JSON (instead of `record.body`). */
-export type WriteOp = { op: 'begin'; record: BeginRecord; bodyBytes?: Uint8Array } | { op: 'complete'; record: CompleteRecord };
+/**
+ * `bodyBytes`, when given, is the body to store as UTF-8 JSON (instead of `record.body`),
+ * as the guard parsed it; `bodyPrefix`: its leading bytes equal those of an earlier
+ * record's body (the guard's parser compared them), so the store need not search for that.
+ */
+export type WriteOp = { op: 'begin'; record: BeginRecord; bodyBytes?: Uint8Array; bodyPrefix?: BodyPrefix } | { op: 'complete'; record: CompleteRecord };
 
 export interface AuditFilter {
   /** Inclusive lower bound, ms since epoch. */

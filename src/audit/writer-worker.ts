@@ -24,14 +24,28 @@ export interface WorkerInit {
 /** WAL frames (pages) past which the checkpoint thread forces the WAL back to its start (~64 MB). */
 const RESTART_FRAMES = 16_000;
 
-/** One operation; `bodyBytes` (UTF-8, transferred) replaces a begin record's body. */
+/**
+ * One operation; `bodyBytes` (UTF-8, transferred) replaces a begin record's
+ * body; `stashed`: the body came earlier, in a BodyMessage for the same record id.
+ */
 export interface OpMessage {
   seq: number;
   op: WriteOp;
   bodyBytes?: Uint8Array;
+  stashed?: true;
 }
 
-export type ToWorker = { type: 'ops'; ops: OpMessage[] } | { type: 'close' };
+/**
+ * A body sent ahead of its record (a record the guard holds for its final record, writer.ts
+ * HOLD_MS): the guard's thread does not keep the bytes meanwhile. `seq`: the last sequence
+ * number assigned when it was sent (it adds none).
+ */
+export interface BodyMessage {
+  seq: number;
+  body: { id: string; bytes: Uint8Array };
+}
+
+export type ToWorker = { type: 'ops'; ops: (OpMessage | BodyMessage)[] } | { type: 'close' };
 export type FromWorker = { type: 'ack'; seq: number } | { type: 'error'; seq: number; message: string } | { type: 'ready' } | { type: 'closed' };
 
 const init = workerData as WorkerInit;
@@ -52,6 +66,8 @@ if (separateCheckpoints) {
   checkpointer.unref();
 }
 const queue: { seq: number; op: WriteOp }[] = [];
+/** Bodies that came ahead of their records (BodyMessage), by record id. */
+const stash = new Map<string, Uint8Array>();
 // Fault injection for the durability test: a slow disk, so an early ack would show.
 const testDelayMs = Number(process.env.TELLTALE_TEST_AUDIT_DELAY_MS ?? 0);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -90,8 +106,16 @@ function drain(): void {
 port.on('message', (msg: ToWorker) => {
   if (msg.type === 'ops') {
     for (const m of msg.ops) {
-      // The bytes go to the store as they are: it decodes only blocks it has not stored.
-      if (m.bodyBytes && m.op.op === 'begin') m.op.bodyBytes = m.bodyBytes;
+      if ('body' in m) {
+        stash.set(m.body.id, m.body.bytes);
+        continue;
+      }
+      if (m.op.op === 'begin') {
+        // The bytes go to the store as they are: it decodes only blocks it has not stored.
+        const bytes = m.stashed ? stash.get(m.op.record.id) : m.bodyBytes;
+        if (m.stashed) stash.delete(m.op.record.id);
+        if (bytes) m.op.bodyBytes = bytes;
+      }
       queue.push({ seq: m.seq, op: m.op });
     }
     // Each message is already a batch: commit it now, not a loop turn later.

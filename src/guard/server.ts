@@ -28,6 +28,7 @@ import { IncrementalParser } from '../core/request-inspection/incremental.js';
 import { redactPath, redactPathSecrets, type BeginRecord, type Outcome } from '../audit/record.js';
 import { OVERHEAD_HEADER, REQUEST_ID_HEADER, elapsedMs as ms, newRequestRecord } from './request-record.js';
 import type { AuditSink } from '../audit/writer.js';
+import type { BodyPrefix } from '../audit/body.js';
 import { guardError, type GuardErrorKind } from './responses.js';
 import { handleConnect, handleAbsoluteUrl } from './forward-proxy.js';
 import { GuardStats } from './stats.js';
@@ -310,18 +311,22 @@ export class Guard {
     const endpoint = endpointOf(api, match.upstreamPath);
     let outcome: InspectionOutcome | null = null;
     let isText = false;
+    // Where the body's bytes equal an earlier body's (the audit writer need not search for it).
+    let bodyPrefix: BodyPrefix | undefined;
     if (raw.length > 0) {
       const isJson = endpoint !== 'other' || /json/i.test(String(req.headers['content-type'] ?? ''));
       if (isJson) {
         // Only the bytes that differ from a body seen before are decoded and parsed
         // (agents resend the history unchanged); the result equals a full JSON.parse.
-        const parsedBody = this.parser.parse(raw);
+        // Tagged with the record's id: a later body that starts like this one names it (bodyPrefix).
+        const parsedBody = this.parser.parse(raw, base.id);
         if (!parsedBody.ok) {
           return parsedBody.reason === 'utf8'
             ? reject('bad-request', 'request body is not valid UTF-8; the guard does not forward content it cannot inspect', 'rejected')
             : reject('bad-request', `request body is not valid JSON (${parsedBody.message}); the guard does not forward content it cannot inspect`, 'rejected');
         }
         isText = true;
+        if (parsedBody.reusedFrom !== undefined) bodyPrefix = { id: parsedBody.reusedFrom, length: parsedBody.reusedBytes };
         const parsed = parsedBody.value;
         if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
           const p = parsed as Record<string, unknown>;
@@ -365,7 +370,7 @@ export class Guard {
     // The only exchange in the guard: its record may be committed on this thread (the sink's
     // fast path), which then has nothing else to do while the upstream works.
     const sole = this.exchanges === 1;
-    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream || !sole, now: alone, sole });
+    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream || !sole, now: alone, sole, ...(bodyBytes && bodyPrefix ? { bodyPrefix } : {}) });
     inspected();
     await this.forward(req, res, match, headers, payload, base, t0, api, record);
   }

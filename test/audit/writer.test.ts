@@ -15,7 +15,7 @@ import { newRecordId } from '../../src/audit/record.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 
 type WriterModule = typeof import('../../src/audit/writer.js');
-const { WorkerSink } = (await import(pathToFileURL(resolve(import.meta.dirname, '../../dist/audit/writer.js')).href)) as WriterModule;
+const { WorkerSink, HOLD_MS } = (await import(pathToFileURL(resolve(import.meta.dirname, '../../dist/audit/writer.js')).href)) as WriterModule;
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -48,6 +48,16 @@ function outcomeOf(path: string, id: string): { outcome: string; status: number 
 }
 
 const options = (fsync: 'normal' | 'always') => ({ body: { mode: 'redacted' as const, maxFieldChars: 65536 }, fsync });
+
+/** The stored record, read back (body joined) by a read-only store, as `telltale audit show` does. */
+function storedRecord(path: string, id: string) {
+  const reader = new SqliteAuditStore(path, { ...options('normal'), readOnly: true });
+  try {
+    return reader.get(id);
+  } finally {
+    reader.close();
+  }
+}
 
 type Sink = Awaited<ReturnType<typeof WorkerSink.start>>;
 
@@ -134,12 +144,7 @@ describe('request records', () => {
       await sink.complete(completed(r.id, 200), { sole: true });
       expect(sink.directCompletes).toBe(1);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
-      const reader = new SqliteAuditStore(path, { ...options('normal'), readOnly: true });
-      try {
-        expect(reader.get(r.id)?.body).toBe(new TextDecoder().decode(body));
-      } finally {
-        reader.close();
-      }
+      expect(storedRecord(path, r.id)?.body).toBe(new TextDecoder().decode(body));
     });
   });
 
@@ -155,6 +160,51 @@ describe('request records', () => {
       expect(outcomeOf(path, a.id)).toEqual({ outcome: 'completed', status: 200 });
       expect(outcomeOf(path, b.id)).toEqual({ outcome: 'pending', status: null });
     });
+  });
+});
+
+describe('held request records (HOLD_MS)', () => {
+  const body = () => new TextEncoder().encode(JSON.stringify({ model: 'm', messages: [{ role: 'user', content: `a message long enough to be a block of its own ${Math.random()} `.repeat(4) }] }));
+
+  it('an exchange that ends within the hold is written as one row, body included', async () => {
+    await withSink('normal', async (sink, path) => {
+      const r = { ...beginRecord(), body: null };
+      const bytes = body();
+      const begun = sink.begin(r, bytes, { defer: true });
+      await sink.complete({ ...completed(r.id, 201), error: 'upstream said no' }, { sole: false });
+      await begun;
+      expect(sink.merged).toBe(1);
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 201 });
+      const stored = storedRecord(path, r.id)!;
+      expect(stored.body).toBe(new TextDecoder().decode(bytes));
+      // As the UPDATE of a final record would have it: an error turns a pass into an error.
+      expect(stored.action).toBe('error');
+    });
+  });
+
+  it('a request record whose exchange does not end goes alone after the hold, and is completed later', async () => {
+    await withSink('normal', async (sink, path) => {
+      const r = { ...beginRecord(), body: null };
+      const bytes = body();
+      const t0 = performance.now();
+      await sink.begin(r, bytes, { defer: true });
+      expect(performance.now() - t0).toBeGreaterThanOrEqual(HOLD_MS - 1);
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'pending', status: null });
+      await sink.complete(completed(r.id, 200), { sole: false });
+      expect(sink.merged).toBe(0);
+      expect(outcomeOf(path, r.id)).toEqual({ outcome: 'completed', status: 200 });
+      expect(storedRecord(path, r.id)?.body).toBe(new TextDecoder().decode(bytes));
+    });
+  });
+
+  it('closing the sink writes the records it still holds', async () => {
+    const path = dbPath();
+    const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
+    const r = beginRecord();
+    const begun = sink.begin(r, body(), { defer: true });
+    await sink.close();
+    await begun;
+    expect(outcomeOf(path, r.id)).toEqual({ outcome: 'pending', status: null });
   });
 });
 

@@ -40,6 +40,16 @@ describe('IncrementalParser', () => {
     expect(r.ok && r.reusedBytes).toBeGreaterThan(90_000);
   });
 
+  it('names the earlier body it reused by the tag that body was parsed with', () => {
+    const p = new IncrementalParser();
+    const first = p.parse(Buffer.from(agentRequest(3, false)), 'first');
+    expect(first.ok && first.reusedFrom).toBeUndefined();
+    const next = p.parse(Buffer.from(agentRequest(3 + 8, false)), 'next'); // same session, next turn
+    expect(next.ok && next.reusedFrom).toBe('first');
+    const other = p.parse(Buffer.from(agentRequest(4, false))); // another session: reuses at most the shared opening
+    expect(other.ok && other.reusedFrom).not.toBe('next');
+  });
+
   it('equals JSON.parse on tails that are odd, hostile or invalid', () => {
     const base = { model: 'a', messages: history(4), x: 1 };
     const prefix = JSON.stringify(base).slice(0, JSON.stringify(base).indexOf('],"x"'));
@@ -94,6 +104,39 @@ describe('IncrementalParser', () => {
 });
 
 describe('BodySplitter', () => {
+  it('resumes where the caller says a body equals an earlier one, with the result of a search', () => {
+    const options = { mode: 'redacted' as const, maxFieldChars: 65536 };
+    const hinted = new BodySplitter(options);
+    const searching = new BodySplitter(options);
+    const parser = new IncrementalParser();
+    let hints = 0;
+    for (let n = 0; n < 24; n++) {
+      const raw = Buffer.from(agentRequest(n, n % 5 === 0));
+      const id = `record-${n}`;
+      const parsed = parser.parse(raw, id);
+      const prefix = parsed.ok && parsed.reusedFrom !== undefined ? { id: parsed.reusedFrom, length: parsed.reusedBytes } : undefined;
+      if (prefix) hints++;
+      const a = hinted.split(raw, { id, json: true, ...(prefix ? { prefix } : {}) })!;
+      const b = searching.split(raw)!;
+      expect(a.skeleton).toBe(b.skeleton);
+      expect(a.blocks.map((x) => [x.hash, x.content()])).toEqual(b.blocks.map((x) => [x.hash, x.content()]));
+    }
+    expect(hints).toBeGreaterThanOrEqual(8); // the first body of each of the 8 sessions has none
+  });
+
+  it('searches when the named body is not one it split (or was given as text)', () => {
+    const options = { mode: 'redacted' as const, maxFieldChars: 65536 };
+    const s = new BodySplitter(options);
+    const first = agentRequest(0, false);
+    s.split(first); // text: no id
+    const raw = Buffer.from(agentRequest(8, false)); // same session, one more turn
+    const a = s.split(raw, { id: 'b', json: true, prefix: { id: 'unknown', length: 90_000 } })!;
+    const b = splitBody(raw, options)!;
+    expect(a.skeleton).toBe(b.skeleton);
+    const c = s.split(raw, { id: 'c', json: true, prefix: { id: 'b', length: raw.length - 10 } })!;
+    expect(c.skeleton).toBe(b.skeleton);
+  });
+
   it('splits like a one-off split, reusing known blocks', () => {
     const options = { mode: 'redacted' as const, maxFieldChars: 2000 };
     const s = new BodySplitter(options);

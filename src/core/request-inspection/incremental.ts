@@ -25,6 +25,8 @@ const SENTINEL_JSON = JSON.stringify(SENTINEL);
 
 interface Snapshot {
   raw: Buffer;
+  /** The caller's name for the body it came from (see parse). */
+  tag: string | undefined;
   key: string;
   /** Top-level entries before the history key, in order. */
   before: [string, unknown][];
@@ -34,7 +36,15 @@ interface Snapshot {
 }
 
 export type ParseResult =
-  | { ok: true; value: unknown; text: () => string; reusedBytes: number }
+  | {
+      ok: true;
+      value: unknown;
+      text: () => string;
+      /** Leading bytes equal to those of an earlier body (not parsed again). */
+      reusedBytes: number;
+      /** The tag that earlier body was parsed with, when reusedBytes > 0. */
+      reusedFrom?: string;
+    }
   | { ok: false; reason: 'utf8' | 'json'; message: string };
 
 export interface IncrementalParserOptions {
@@ -93,14 +103,18 @@ export class IncrementalParser {
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   }
 
-  /** Parses `raw` (a JSON body); `text()` decodes the whole body when a caller needs it. */
-  parse(raw: Buffer): ParseResult {
+  /**
+   * Parses `raw` (a JSON body); `text()` decodes the whole body when a caller needs it.
+   * `tag` names this body for later results' `reusedFrom` (the guard passes the audit
+   * record's id: its writer then knows where the bytes it was sent before end).
+   */
+  parse(raw: Buffer, tag?: string): ParseResult {
     const hit = this.find(raw);
     if (hit) {
-      const r = this.parseTail(raw, hit.snap, hit.item);
+      const r = this.parseTail(raw, hit.snap, hit.item, tag);
       if (r) return r;
     }
-    return this.parseFull(raw);
+    return this.parseFull(raw, tag);
   }
 
   /**
@@ -125,7 +139,7 @@ export class IncrementalParser {
     return null;
   }
 
-  private parseTail(raw: Buffer, snap: Snapshot, item: number): ParseResult | null {
+  private parseTail(raw: Buffer, snap: Snapshot, item: number, tag: string | undefined): ParseResult | null {
     const cut = snap.ends[item]!;
     const tail = raw.subarray(cut);
     if (!isUtf8(tail)) return null; // the full path reports it
@@ -159,12 +173,14 @@ export class IncrementalParser {
     // The new body is the newest state of that conversation: it replaces the old one
     // (unless it shares only a small part of it, e.g. another conversation with the same
     // opening), which keeps one body per conversation and the search short.
-    if (ends.length === items.length) this.remember({ raw, key: snap.key, before: snap.before, items, ends }, cut * 2 >= snap.ends[snap.ends.length - 1]! ? snap : undefined);
+    if (ends.length === items.length) this.remember({ raw, tag, key: snap.key, before: snap.before, items, ends }, cut * 2 >= snap.ends[snap.ends.length - 1]! ? snap : undefined);
     let text: string | undefined;
-    return { ok: true, value: merged, text: () => (text ??= raw.toString('utf8')), reusedBytes: cut };
+    const out: ParseResult = { ok: true, value: merged, text: () => (text ??= raw.toString('utf8')), reusedBytes: cut };
+    if (snap.tag !== undefined) out.reusedFrom = snap.tag;
+    return out;
   }
 
-  private parseFull(raw: Buffer): ParseResult {
+  private parseFull(raw: Buffer, tag: string | undefined): ParseResult {
     if (!isUtf8(raw)) return { ok: false, reason: 'utf8', message: 'request body is not valid UTF-8' };
     const text = raw.toString('utf8');
     let value: unknown;
@@ -173,12 +189,12 @@ export class IncrementalParser {
     } catch (error) {
       return { ok: false, reason: 'json', message: error instanceof Error ? error.message.split('\n')[0]! : 'parse error' };
     }
-    if (value && typeof value === 'object' && !Array.isArray(value)) this.snapshotFull(raw, value as Record<string, unknown>);
+    if (value && typeof value === 'object' && !Array.isArray(value)) this.snapshotFull(raw, value as Record<string, unknown>, tag);
     return { ok: true, value, text: () => text, reusedBytes: 0 };
   }
 
   /** Finds the history array's item ends in a body parsed whole. */
-  private snapshotFull(body: Buffer, value: Record<string, unknown>): void {
+  private snapshotFull(body: Buffer, value: Record<string, unknown>, tag: string | undefined): void {
     const raw = body.toString('latin1');
     try {
       let i = skipWs(raw, 0);
@@ -212,7 +228,7 @@ export class IncrementalParser {
         if (k === found.key) break;
         before.push([k, value[k]]);
       }
-      this.remember({ raw: body, key: found.key, before, items, ends: found.ends });
+      this.remember({ raw: body, tag, key: found.key, before, items, ends: found.ends });
     } catch {
       // Not a body this scanner follows: no snapshot, every request parsed whole.
     }
