@@ -34,6 +34,12 @@ export interface BeginOptions {
    * caller's thread (it has nothing else to do meanwhile; under load the writer thread does it).
    */
   sole?: boolean;
+  /**
+   * With `defer`: the record may be held for its final record (HOLD_MS), to be written with
+   * it as one row. For records under concurrency; a stream alone keeps the 2 ms deferral
+   * (its record is then committed while it streams, and its final record on the fast path).
+   */
+  hold?: boolean;
   /** What the caller's parser found of `bodyBytes`: its leading bytes equal an earlier record's body (store.ts, WriteOp). */
   bodyPrefix?: BodyPrefix;
 }
@@ -225,7 +231,7 @@ export class WorkerSink implements AuditSink {
       this.directBegins++;
       return Promise.resolve();
     }
-    if (options.defer) return this.hold(op, bodyBytes);
+    if (options.defer && options.hold) return this.hold(op, bodyBytes);
     return this.postBegin(op, bodyBytes, options);
   }
 

@@ -370,7 +370,7 @@ export class Guard {
     // The only exchange in the guard: its record may be committed on this thread (the sink's
     // fast path), which then has nothing else to do while the upstream works.
     const sole = this.exchanges === 1;
-    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream || !sole, now: alone, sole, ...(bodyBytes && bodyPrefix ? { bodyPrefix } : {}) });
+    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream || !sole, hold: !sole, now: alone, sole, ...(bodyBytes && bodyPrefix ? { bodyPrefix } : {}) });
     inspected();
     await this.forward(req, res, match, headers, payload, base, t0, api, record);
   }

@@ -170,7 +170,7 @@ describe('held request records (HOLD_MS)', () => {
     await withSink('normal', async (sink, path) => {
       const r = { ...beginRecord(), body: null };
       const bytes = body();
-      const begun = sink.begin(r, bytes, { defer: true });
+      const begun = sink.begin(r, bytes, { defer: true, hold: true });
       await sink.complete({ ...completed(r.id, 201), error: 'upstream said no' }, { sole: false });
       await begun;
       expect(sink.merged).toBe(1);
@@ -187,7 +187,7 @@ describe('held request records (HOLD_MS)', () => {
       const r = { ...beginRecord(), body: null };
       const bytes = body();
       const t0 = performance.now();
-      await sink.begin(r, bytes, { defer: true });
+      await sink.begin(r, bytes, { defer: true, hold: true });
       expect(performance.now() - t0).toBeGreaterThanOrEqual(HOLD_MS - 1);
       expect(outcomeOf(path, r.id)).toEqual({ outcome: 'pending', status: null });
       await sink.complete(completed(r.id, 200), { sole: false });
@@ -201,7 +201,7 @@ describe('held request records (HOLD_MS)', () => {
     const path = dbPath();
     const sink = await WorkerSink.start({ path, options: options('normal'), retentionMs: null }, () => {});
     const r = beginRecord();
-    const begun = sink.begin(r, body(), { defer: true });
+    const begun = sink.begin(r, body(), { defer: true, hold: true });
     await sink.close();
     await begun;
     expect(outcomeOf(path, r.id)).toEqual({ outcome: 'pending', status: null });
