@@ -130,7 +130,8 @@ export class SqliteAuditStore implements AuditStore {
           let body: string | null = null;
           const source = op.bodyBytes ?? r.body;
           if (source !== null) {
-            const split = op.bodyBytes ? this.splitter.split(op.bodyBytes, { id: r.id, json: true, ...(op.bodyPrefix ? { prefix: op.bodyPrefix } : {}) }) : this.splitter.split(source);
+            // Bytes come as the guard parsed them, maybe with where they equal an earlier body.
+            const split = this.splitter.split(source, op.bodyBytes ? { id: r.id, json: true, ...(op.bodyPrefix ? { prefix: op.bodyPrefix } : {}) } : undefined);
             if (split) {
               for (const b of split.blocks) {
                 // Agents resend the whole history every turn: rewriting each known block

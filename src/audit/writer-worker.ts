@@ -37,11 +37,10 @@ export interface OpMessage {
 
 /**
  * A body sent ahead of its record (a record the guard holds for its final record, writer.ts
- * HOLD_MS): the guard's thread does not keep the bytes meanwhile. `seq`: the last sequence
- * number assigned when it was sent (it adds none).
+ * HOLD_MS): the guard's thread does not keep the bytes meanwhile. Not an operation: it has no
+ * sequence number and is not acknowledged; its record is.
  */
 export interface BodyMessage {
-  seq: number;
   body: { id: string; bytes: Uint8Array };
 }
 

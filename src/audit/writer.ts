@@ -238,9 +238,14 @@ export class WorkerSink implements AuditSink {
   /** Queues a request record; `bodyBytes` are not written to by anyone (the guard's request bytes). */
   private postBegin(op: Extract<WriteOp, { op: 'begin' }>, bodyBytes: Uint8Array | undefined, when: BeginOptions, stashed = false): Promise<void> {
     if (stashed || !bodyBytes) return this.post(stashed ? { seq: 0, op, stashed: true } : { seq: 0, op }, when);
-    const copy = privateCopy(bodyBytes);
+    return this.post({ seq: 0, op, bodyBytes: this.transferredCopy(bodyBytes) }, when);
+  }
+
+  /** A private copy of `bytes`, transferred with the next message (see privateCopy). */
+  private transferredCopy(bytes: Uint8Array): Uint8Array {
+    const copy = privateCopy(bytes);
     this.transfers.push(copy.buffer as ArrayBuffer);
-    return this.post({ seq: 0, op, bodyBytes: copy }, when);
+    return copy;
   }
 
   /** Holds a deferred request record for its final record, at most HOLD_MS. */
@@ -249,9 +254,7 @@ export class WorkerSink implements AuditSink {
       // The body goes now, with the next message: holding on to the request's bytes for that
       // long made the guard's garbage collector work harder (~+45 µs per request at 32 clients).
       if (bodyBytes) {
-        const copy = privateCopy(bodyBytes);
-        this.transfers.push(copy.buffer as ArrayBuffer);
-        this.batch.push({ seq: this.seq, body: { id: op.record.id, bytes: copy } });
+        this.batch.push({ body: { id: op.record.id, bytes: this.transferredCopy(bodyBytes) } });
         this.deferTimer ??= setTimeout(() => this.flush(), DEFER_MS);
       }
       this.held.set(op.record.id, { op, stashed: bodyBytes !== undefined, due: performance.now() + HOLD_MS, settle });
@@ -275,14 +278,6 @@ export class WorkerSink implements AuditSink {
 
   complete(record: CompleteRecord, options: CompleteOptions = {}): Promise<void> {
     if (this.closed) return Promise.resolve();
-    // Fast path: with nothing queued or in flight (its request record is committed: the writer
-    // says so in shared memory before its ack message arrives), the final
-    // record is one small UPDATE (~20 µs) committed right here, instead of a round trip to the
-    // writer thread (~0.2 ms: two thread wake-ups). Same durability: the same WAL commit
-    // (synchronous=NORMAL), before the response's last byte. If the writer or a checkpoint
-    // holds the lock, SQLite says so at once (busy_timeout 0) and the writer thread does it.
-    // Only for the caller's sole exchange: under load the caller's thread is the bottleneck,
-    // and the writer batches final records anyway.
     const held = this.held.get(record.id);
     if (held) {
       // Its request record is still here: one row with the outcome, through the writer.
@@ -304,6 +299,14 @@ export class WorkerSink implements AuditSink {
       void done.then(held.settle);
       return done;
     }
+    // Fast path: with nothing queued or in flight (its request record is committed: the writer
+    // says so in shared memory before its ack message arrives), the final
+    // record is one small UPDATE (~20 µs) committed right here, instead of a round trip to the
+    // writer thread (~0.2 ms: two thread wake-ups). Same durability: the same WAL commit
+    // (synchronous=NORMAL), before the response's last byte. If the writer or a checkpoint
+    // holds the lock, SQLite says so at once (busy_timeout 0) and the writer thread does it.
+    // Only for the caller's sole exchange: under load the caller's thread is the bottleneck,
+    // and the writer batches final records anyway.
     if (options.sole && this.commitHere({ op: 'complete', record })) {
       this.directCompletes++;
       return Promise.resolve();
