@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import type { BeginRecord } from '../../src/audit/record.js';
 import { newRecordId } from '../../src/audit/record.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
@@ -88,6 +88,13 @@ describe('final records', () => {
   });
 
   it('go through the writer thread while their request record is in flight, still in order', async () => {
+    // A slow disk (the writer thread's fault injection, read when it starts): the request
+    // record is surely still in flight when the final record comes. Without it a fast
+    // writer thread could commit it first, and then the fast path would be right.
+    process.env.TELLTALE_TEST_AUDIT_DELAY_MS = '50';
+    onTestFinished(() => {
+      delete process.env.TELLTALE_TEST_AUDIT_DELAY_MS;
+    });
     await withSink('normal', async (sink, path) => {
       const r = beginRecord();
       const begun = sink.begin(r, undefined, { now: true });
