@@ -111,6 +111,7 @@ export class SqliteAuditStore implements AuditStore {
         (id, kind, time, time_ms, route, upstream, method, path, host, port, status, latency_ms, overhead_ms,
          bytes_in, bytes_out, model, agent, stream, findings, finding_types, action, outcome, error, body)
         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      // A final record; WorkerSink.complete applies the same rule to a row it writes whole (HOLD_MS).
       this.update = this.db.prepare(`UPDATE records SET status = ?, latency_ms = ?, overhead_ms = COALESCE(?, overhead_ms),
         bytes_out = ?, outcome = ?, error = ?, action = CASE WHEN ? IS NOT NULL AND action = 'pass' THEN 'error' ELSE action END WHERE id = ?`);
       this.upsertBlock = this.db.prepare('INSERT INTO blocks(hash, content, last_ms) VALUES (?, ?, ?) ON CONFLICT(hash) DO UPDATE SET last_ms = excluded.last_ms');
