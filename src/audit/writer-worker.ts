@@ -7,6 +7,8 @@ import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { SqliteAuditStore, type SqliteStoreOptions } from './sqlite-store.js';
 import type { WriteOp } from './store.js';
 import type { CheckpointInit, ToCheckpointer } from './checkpoint-worker.js';
+import type { BodyPrefix } from './body.js';
+import { BodyWindow } from './body-window.js';
 
 export interface WorkerInit {
   path: string;
@@ -27,11 +29,14 @@ const RESTART_FRAMES = 16_000;
 /**
  * One operation; `bodyBytes` (UTF-8, transferred) replaces a begin record's
  * body; `stashed`: the body came earlier, in a BodyMessage for the same record id.
+ * `bodyBase`: `bodyBytes` is only what follows the first `length` bytes of the body sent
+ * for record `id`, which this thread still has (body-window.ts).
  */
 export interface OpMessage {
   seq: number;
   op: WriteOp;
   bodyBytes?: Uint8Array;
+  bodyBase?: BodyPrefix;
   stashed?: true;
 }
 
@@ -41,7 +46,7 @@ export interface OpMessage {
  * sequence number and is not acknowledged; its record is.
  */
 export interface BodyMessage {
-  body: { id: string; bytes: Uint8Array };
+  body: { id: string; bytes: Uint8Array; base?: BodyPrefix };
 }
 
 export type ToWorker = { type: 'ops'; ops: (OpMessage | BodyMessage)[] } | { type: 'close' };
@@ -67,6 +72,36 @@ if (separateCheckpoints) {
 const queue: { seq: number; op: WriteOp }[] = [];
 /** Bodies that came ahead of their records (BodyMessage), by record id. */
 const stash = new Map<string, Uint8Array>();
+/** The last bodies received, as the guard's thread counts them (WorkerSink.bodyWindow). */
+const recent = new BodyWindow<Uint8Array | null>();
+/** Bodies that could not be rebuilt since the last commit: reported with its acknowledgement. */
+const bodyErrors: string[] = [];
+
+/**
+ * The whole body of record `id`: `bytes`, after the first `base.length` bytes of a body
+ * received before. Added to the window, as the guard's thread added it. Undefined (and
+ * the record is stored without its body) if the base is missing, which the guard's own
+ * window rules out; a failure is reported rather than a wrong body stored.
+ */
+function receiveBody(id: string, bytes: Uint8Array, base: BodyPrefix | undefined): Uint8Array | undefined {
+  let body = bytes;
+  if (base) {
+    const prior = recent.get(base.id)?.value;
+    if (!prior || prior.byteLength < base.length) {
+      bodyErrors.push(`the body of ${id} was sent as a continuation of ${base.id}, which the writer no longer has; stored without its body`);
+      // Counted all the same: the two windows must stay alike.
+      recent.add(id, base.length + bytes.byteLength, null);
+      return undefined;
+    }
+    const whole = Buffer.allocUnsafeSlow(base.length + bytes.byteLength);
+    whole.set(prior.subarray(0, base.length), 0);
+    whole.set(bytes, base.length);
+    body = whole;
+  }
+  recent.add(id, body.byteLength, body);
+  return body;
+}
+
 // Fault injection for the durability test: a slow disk, so an early ack would show.
 const testDelayMs = Number(process.env.TELLTALE_TEST_AUDIT_DELAY_MS ?? 0);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -93,6 +128,7 @@ function drain(): void {
   } catch (error) {
     failure = error;
   }
+  if (failure === undefined && bodyErrors.length) failure = new Error(bodyErrors.splice(0).join('; '));
   // Before the message: the guard's thread reads it without waiting for the message.
   if (committed) Atomics.store(committed, 0, BigInt(last));
   port.postMessage(
@@ -106,12 +142,13 @@ port.on('message', (msg: ToWorker) => {
   if (msg.type === 'ops') {
     for (const m of msg.ops) {
       if ('body' in m) {
-        stash.set(m.body.id, m.body.bytes);
+        const body = receiveBody(m.body.id, m.body.bytes, m.body.base);
+        if (body) stash.set(m.body.id, body);
         continue;
       }
       if (m.op.op === 'begin') {
         // The bytes go to the store as they are: it decodes only blocks it has not stored.
-        const bytes = m.stashed ? stash.get(m.op.record.id) : m.bodyBytes;
+        const bytes = m.stashed ? stash.get(m.op.record.id) : m.bodyBytes && receiveBody(m.op.record.id, m.bodyBytes, m.bodyBase);
         if (m.stashed) stash.delete(m.op.record.id);
         if (bytes) m.op.bodyBytes = bytes;
       }

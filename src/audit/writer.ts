@@ -11,6 +11,7 @@ import type { BodyMessage, FromWorker, OpMessage, ToWorker, WorkerInit } from '.
 import { SqliteAuditStore } from './sqlite-store.js';
 import type { WriteOp } from './store.js';
 import type { BodyPrefix } from './body.js';
+import { BodyWindow } from './body-window.js';
 
 export interface AuditSink {
   /**
@@ -125,6 +126,10 @@ export class WorkerSink implements AuditSink {
   /** Deferred request records waiting for their final record, oldest first. */
   private readonly held = new Map<string, Held>();
   private holdTimer: NodeJS.Timeout | undefined;
+  /** The bodies the writer thread still has, by size (its own window holds the bytes): body-window.ts. */
+  private readonly bodyWindow = new BodyWindow<true>();
+  /** Bodies sent as a continuation of an earlier one (see bodyWindow), for tests and benchmark notes. */
+  continued = 0;
   /** The writer's committed sequence number, read without waiting for its ack message. */
   private readonly committed = new BigInt64Array(new SharedArrayBuffer(8));
   failures = 0;
@@ -238,14 +243,24 @@ export class WorkerSink implements AuditSink {
   /** Queues a request record; `bodyBytes` are not written to by anyone (the guard's request bytes). */
   private postBegin(op: Extract<WriteOp, { op: 'begin' }>, bodyBytes: Uint8Array | undefined, when: BeginOptions, stashed = false): Promise<void> {
     if (stashed || !bodyBytes) return this.post(stashed ? { seq: 0, op, stashed: true } : { seq: 0, op }, when);
-    return this.post({ seq: 0, op, bodyBytes: this.transferredCopy(bodyBytes) }, when);
+    const { bytes, base } = this.bodyToSend(op.record.id, bodyBytes, op.bodyPrefix);
+    return this.post(base ? { seq: 0, op, bodyBytes: bytes, bodyBase: base } : { seq: 0, op, bodyBytes: bytes }, when);
   }
 
-  /** A private copy of `bytes`, transferred with the next message (see privateCopy). */
-  private transferredCopy(bytes: Uint8Array): Uint8Array {
-    const copy = privateCopy(bytes);
+  /**
+   * What to send of the body of record `id`: when it starts like a body the writer still
+   * has (`prefix`, from the guard's parser), only what follows; else all of it. A private
+   * copy either way, transferred with the next message (see privateCopy).
+   */
+  private bodyToSend(id: string, body: Uint8Array, prefix: BodyPrefix | undefined): { bytes: Uint8Array; base?: BodyPrefix } {
+    const prior = prefix && this.bodyWindow.get(prefix.id);
+    const base = prior && prefix.length <= prior.size && prefix.length <= body.byteLength ? prefix : undefined;
+    const copy = privateCopy(base ? body.subarray(base.length) : body);
     this.transfers.push(copy.buffer as ArrayBuffer);
-    return copy;
+    // In the order of the messages: the writer's window adds it when it reads this one.
+    this.bodyWindow.add(id, body.byteLength, true);
+    if (base) this.continued++;
+    return base ? { bytes: copy, base } : { bytes: copy };
   }
 
   /** Holds a deferred request record for its final record, at most HOLD_MS. */
@@ -254,7 +269,7 @@ export class WorkerSink implements AuditSink {
       // The body goes now, with the next message: holding on to the request's bytes for that
       // long made the guard's garbage collector work harder (~+45 µs per request at 32 clients).
       if (bodyBytes) {
-        this.batch.push({ body: { id: op.record.id, bytes: this.transferredCopy(bodyBytes) } });
+        this.batch.push({ body: { id: op.record.id, ...this.bodyToSend(op.record.id, bodyBytes, op.bodyPrefix) } });
         this.deferTimer ??= setTimeout(() => this.flush(), DEFER_MS);
       }
       this.held.set(op.record.id, { op, stashed: bodyBytes !== undefined, due: performance.now() + HOLD_MS, settle });

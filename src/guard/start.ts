@@ -126,7 +126,7 @@ export async function startGuard(options: StartOptions): Promise<RunningGuard> {
       await withDeadline(sink.close(), 10_000);
       // For performance work: how the audit records travelled (TELLTALE_DEBUG=audit).
       if (/\baudit\b/.test(process.env.TELLTALE_DEBUG ?? '') && sink instanceof WorkerSink) {
-        process.stderr.write(`telltale guard: audit writer: ${sink.messages} messages, ${sink.merged} exchanges in one row, ${sink.directBegins} + ${sink.directCompletes} records committed on the guard's thread\n`);
+        process.stderr.write(`telltale guard: audit writer: ${sink.messages} messages, ${sink.merged} exchanges in one row, ${sink.continued} bodies sent as a continuation, ${sink.directBegins} + ${sink.directCompletes} records committed on the guard's thread\n`);
       }
     },
   };

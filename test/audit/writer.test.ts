@@ -244,3 +244,45 @@ describe('under concurrency', () => {
     });
   });
 });
+
+describe('bodies that start like an earlier one (an agent resending its history)', () => {
+  // A conversation: each turn resends the previous ones. Test data, nothing real.
+  const turn = (i: number) => ({ role: i % 2 ? 'assistant' : 'user', content: `turn ${i}: ${'lorem ipsum dolor '.repeat(12)}` });
+  const conversation = (turns: number) => JSON.stringify({ model: 'm', messages: Array.from({ length: turns }, (_, i) => turn(i)) });
+  /** Where `later` starts like `earlier` (as the guard's parser reports it: a whole number of history items). */
+  const prefixOf = (earlier: string, later: string) => {
+    let n = 0;
+    while (n < earlier.length && earlier[n] === later[n]) n++;
+    return earlier.lastIndexOf('}', n) + 1;
+  };
+
+  it('are sent as what follows the prefix the writer has, and stored whole', async () => {
+    await withSink('normal', async (sink, path) => {
+      const texts = [conversation(4), conversation(6), conversation(9)];
+      const ids: string[] = [];
+      for (let i = 0; i < texts.length; i++) {
+        const r = { ...beginRecord(), body: null };
+        ids.push(r.id);
+        const bodyPrefix = i > 0 ? { id: ids[i - 1]!, length: prefixOf(texts[i - 1]!, texts[i]!) } : undefined;
+        // Under concurrency (held) and alone (sent at once): both paths send the body.
+        const begun = sink.begin(r, new TextEncoder().encode(texts[i]!), { defer: i === 1, hold: i === 1, ...(bodyPrefix ? { bodyPrefix } : {}) });
+        await sink.complete(completed(r.id, 200), { sole: false });
+        await begun;
+      }
+      expect(sink.continued).toBe(2);
+      ids.forEach((id, i) => expect(storedRecord(path, id)?.body).toBe(texts[i]));
+    });
+  });
+
+  it('are sent whole when the writer no longer has the earlier body, or never had it', async () => {
+    await withSink('normal', async (sink, path) => {
+      const a = conversation(3);
+      const b = conversation(5);
+      const r = { ...beginRecord(), body: null };
+      // Names a record whose body went to no writer (committed on the guard's thread, or unknown).
+      await sink.begin(r, new TextEncoder().encode(b), { now: true, bodyPrefix: { id: 'not-sent-to-the-writer', length: prefixOf(a, b) } });
+      expect(sink.continued).toBe(0);
+      expect(storedRecord(path, r.id)?.body).toBe(b);
+    });
+  });
+});
