@@ -39,6 +39,11 @@ export interface BodySource {
 const BLOCK_KEYS = new Set(['messages', 'input', 'system', 'tools', 'contents', 'instructions']);
 /** Blocks shorter than this (bytes) stay inline: an agent turn of a few hundred bytes stored once beats its copy in every later record. */
 const MIN_BLOCK_BYTES = 128;
+/**
+ * A value that spells a block reference is stored as a block whatever its size: inline, a
+ * request could make a stored body show another record's block (`{"$block": 5}`).
+ */
+const BLOCK_KEY_BYTES = Buffer.from('"$block"');
 
 function cap(value: unknown, max: number, depth = 0): unknown {
   if (typeof value === 'string') return value.length > max ? `${value.slice(0, max)}…[truncated ${value.length - max} chars]` : value;
@@ -51,7 +56,7 @@ function cap(value: unknown, max: number, depth = 0): unknown {
 
 function block(value: unknown, blocks: Block[]): unknown {
   const content = JSON.stringify(value);
-  if (content.length < MIN_BLOCK_BYTES) return value;
+  if (content.length < MIN_BLOCK_BYTES && !content.includes('"$block"')) return value;
   const hash = createHash('sha256').update(content).digest('hex');
   blocks.push({ hash, content: () => content });
   return { $block: hash };
@@ -166,7 +171,7 @@ export class BodySplitter {
       let hash = hashes[i];
       if (hash === undefined) {
         hash = null;
-        if (end - start >= MIN_BLOCK_BYTES) {
+        if (end - start >= MIN_BLOCK_BYTES || raw.subarray(start, end).includes(BLOCK_KEY_BYTES)) {
           // Only a block longer than the cap can hold a string longer than the cap.
           let capped: string | undefined;
           if (end - start > max) {
@@ -281,8 +286,43 @@ function scanMember(b: string, i: number, out: Range[], onItem: (start: number, 
   return end;
 }
 
-/** Rebuilds a stored body from its skeleton and blocks (missing blocks stay as references). */
-export function joinBody(skeleton: string, lookup: (hash: string) => string | undefined): string {
+const REF_OPEN = '{"$block":"';
+
+/**
+ * The skeleton with each block reference by hash replaced by the block's row id
+ * (`{"$block": 123}`, the store's layout 2): ~60 bytes less per block in every record.
+ * `ids[i]` is the row id of `blocks[i]`. The splitter writes the references in exactly
+ * this form and in the order of `blocks`, so each is checked against the next block's
+ * hash (~4 µs for the benchmark's 42 blocks; a regular expression took 28); any other
+ * (text that looks like one outside a string) is looked up by its hash. Inside JSON
+ * strings quotes are escaped: text there is never taken for a reference.
+ */
+export function withBlockIds(skeleton: string, blocks: readonly Block[], ids: readonly number[]): string {
+  let out = '';
+  let pos = 0;
+  let next = 0;
+  let byHash: Map<string, number> | undefined;
+  for (let at = skeleton.indexOf(REF_OPEN); at >= 0; at = skeleton.indexOf(REF_OPEN, at + 1)) {
+    const h = at + REF_OPEN.length;
+    if (skeleton.charCodeAt(h + 64) !== 0x22 || skeleton.charCodeAt(h + 65) !== 0x7d) continue;
+    // slice and ===, not startsWith(hash, h): ~4 µs against ~18 for the 42 blocks, measured.
+    const hash = skeleton.slice(h, h + 64);
+    let id: number | undefined;
+    if (next < blocks.length && hash === blocks[next]!.hash) id = ids[next++];
+    else {
+      byHash ??= new Map(blocks.map((b, i) => [b.hash, ids[i]!]));
+      id = byHash.get(hash);
+    }
+    if (id === undefined) continue;
+    out += `${skeleton.slice(pos, at)}{"$block":${id}}`;
+    pos = h + 66;
+    at = pos - 1;
+  }
+  return pos === 0 ? skeleton : out + skeleton.slice(pos);
+}
+
+/** Rebuilds a stored body from its skeleton and blocks, referenced by hash or row id (missing blocks stay as references). */
+export function joinBody(skeleton: string, lookup: (ref: string | number) => string | undefined): string {
   let parsed: unknown;
   try {
     parsed = JSON.parse(skeleton);
@@ -293,8 +333,9 @@ export function joinBody(skeleton: string, lookup: (hash: string) => string | un
     return (parsed as { $raw: string }).$raw;
   }
   const expand = (v: unknown): unknown => {
-    if (v && typeof v === 'object' && !Array.isArray(v) && typeof (v as { $block?: unknown }).$block === 'string' && Object.keys(v).length === 1) {
-      const content = lookup((v as { $block: string }).$block);
+    const ref = v && typeof v === 'object' && !Array.isArray(v) ? (v as { $block?: unknown }).$block : undefined;
+    if ((typeof ref === 'string' || (typeof ref === 'number' && Number.isSafeInteger(ref))) && Object.keys(v as object).length === 1) {
+      const content = lookup(ref);
       return content === undefined ? v : JSON.parse(content);
     }
     return v;

@@ -6,6 +6,7 @@
  */
 import picomatch from 'picomatch';
 import type { Field } from './fields.js';
+import { RecentMap } from '../recent-map.js';
 
 export interface DeniedPathHit {
   /** Field that carries denied content (a tool result, or a tool input with content). */
@@ -23,7 +24,7 @@ export type PathMatcher = (candidate: string) => string | null;
 export function compileDenyPaths(patterns: readonly string[]): PathMatcher {
   const compiled = patterns.map((p) => ({ pattern: p, test: picomatch(p.replace(/^~\//, '**/').replace(/^\//, ''), { dot: true, nocase: false }) }));
   // Agents resend the same paths every turn (the history): remember the answers.
-  const known = new Map<string, string | null>();
+  const known = new RecentMap<string, string | null>(8192);
   return (candidate) => {
     const hit = known.get(candidate);
     if (hit !== undefined) return hit;
@@ -37,10 +38,7 @@ export function compileDenyPaths(patterns: readonly string[]): PathMatcher {
         }
       }
     }
-    if (candidate.length <= 4096) {
-      if (known.size >= 8192) known.delete(known.keys().next().value!);
-      known.set(candidate, answer);
-    }
+    if (candidate.length <= 4096) known.set(candidate, answer);
     return answer;
   };
 }
