@@ -21,7 +21,7 @@
  * ≥70% of bare throughput, TTFB overhead <1 ms. Not a timed test; takes about 2 minutes, hard limit 3.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, totalmem, platform, arch, tmpdir, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -122,8 +122,26 @@ async function latency(url) {
   return times;
 }
 
+/**
+ * CPU time the hypervisor gave to others (Linux's `steal`, /proc/stat), as a share of
+ * all CPU time: on a shared virtual machine it comes and goes, and a throughput run
+ * during which it was high measured the neighbours too. Null where there is no /proc.
+ */
+function cpuTimes() {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+    return { steal: f[7] ?? 0, all: f.reduce((a, b) => a + b, 0) };
+  } catch {
+    return null;
+  }
+}
+const stolenPct = [];
+
 async function throughput(url) {
+  const before = cpuTimes();
   const { result } = await load(url, 32, THROUGHPUT_S);
+  const after = cpuTimes();
+  if (before && after && after.all > before.all) stolenPct.push(Math.round((100 * (after.steal - before.steal)) / (after.all - before.all)));
   if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors at 32 clients`);
   return result.requests.average;
 }
@@ -227,13 +245,14 @@ try {
   console.log('');
   console.log(`guard vs direct: +${f2(figures.addedP50Ms)} ms p50, +${f2(figures.addedP99Ms)} ms p99 (bare proxy: +${f2(figures.bareAddedP50Ms)} / +${f2(figures.bareAddedP99Ms)} ms)`);
   console.log(`guard throughput: ${figures.throughputVsBarePct.toFixed(0)}% of bare proxy, ${figures.throughputVsDirectPct.toFixed(0)}% of direct`);
+  if (stolenPct.length) console.log(`CPU stolen by the hypervisor during the throughput runs (direct, bare, guard per round): ${stolenPct.join(' ')} %`);
   console.log(`SSE first byte: +${f2(figures.ttfbOverheadMs)} ms over direct (bare proxy: +${f2(figures.bareTtfbOverheadMs)} ms)`);
   for (const [t, ok] of Object.entries(targetsMet)) console.log(`  ${ok ? 'met   ' : 'MISSED'} ${t}`);
 
   mkdirSync(join(ROOT, 'bench/results'), { recursive: true });
   writeFileSync(
     join(ROOT, 'bench/results/guard.json'),
-    `${JSON.stringify({ benchmark: 'guard', date: new Date().toISOString(), machine, loadAverage: loadavg(), bodyBytes: Buffer.byteLength(agentRequest(0, false)), bodies: `${SESSIONS} sessions, every request unique (history resent unchanged + ~5 KB new round trip)`, settings: { rounds: ROUNDS, latencySeconds: LATENCY_S, throughputSeconds: THROUGHPUT_S, ttfbStreams: TTFB_N }, results: summary, figures, targetsMet }, null, 2)}\n`,
+    `${JSON.stringify({ benchmark: 'guard', date: new Date().toISOString(), machine, loadAverage: loadavg(), bodyBytes: Buffer.byteLength(agentRequest(0, false)), bodies: `${SESSIONS} sessions, every request unique (history resent unchanged + ~5 KB new round trip)`, settings: { rounds: ROUNDS, latencySeconds: LATENCY_S, throughputSeconds: THROUGHPUT_S, ttfbStreams: TTFB_N }, results: summary, figures, targetsMet, stolenCpuPctPerThroughputRun: stolenPct }, null, 2)}\n`,
   );
   console.log('written: bench/results/guard.json');
 } catch (error) {
