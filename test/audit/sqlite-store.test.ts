@@ -59,6 +59,7 @@ describe('bodies in a new log (layout 2)', () => {
     store.close();
     // system (1) + tools (3) + 6 distinct turns.
     expect(count(path, 'SELECT count(*) FROM blocks')).toBe(10);
+    expect(count(path, 'SELECT count(*) FROM block_content')).toBe(10);
     expect(count(path, "SELECT count(*) FROM meta WHERE key = 'schema' AND value = '2'")).toBe(1);
     // No index on the hash: a new block adds no random index page to the WAL.
     expect(count(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'blocks'")).toBe(0);
@@ -104,6 +105,7 @@ describe('bodies in a new log (layout 2)', () => {
     expect(pruner.prune(t0 + 1)).toBe(1);
     pruner.close();
     expect(count(path, 'SELECT count(*) FROM blocks')).toBe(0);
+    expect(count(path, 'SELECT count(*) FROM block_content')).toBe(0);
     // Two hours later: the writer refreshes the blocks it knows, finds them gone, stores them again.
     const later = begin(body(3), t0 + 2 * 3_600_000);
     store.write([later]);
