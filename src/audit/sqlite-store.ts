@@ -240,12 +240,8 @@ export class SqliteAuditStore implements AuditStore {
       id = Number(this.insertBlock!.run(b.hash, timeMs).lastInsertRowid);
       this.insertContent!.run(id, b.content());
     }
-    this.rememberBlock(b.hash, id, timeMs);
+    this.knownBlocks.set(b.hash, { id, ms: timeMs });
     return id;
-  }
-
-  private rememberBlock(hash: string, id: number, timeMs: number): void {
-    this.knownBlocks.set(hash, { id, ms: timeMs });
   }
 
   private toRecord(row: Row): AuditRecord {

@@ -5,24 +5,14 @@
  * and no request able to make a stored body show another record's block.
  */
 import { DatabaseSync } from 'node:sqlite';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newRecordId, type BeginRecord } from '../../src/audit/record.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
 import type { WriteOp } from '../../src/audit/store.js';
+import { storedRecord, useTempDbs } from './helpers.js';
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-function dbPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'telltale-store-'));
-  dirs.push(dir);
-  return join(dir, 'audit.db');
-}
-const open = (path: string, readOnly = false) => new SqliteAuditStore(path, { body: { mode: 'redacted', maxFieldChars: 65536 }, fsync: 'normal', readOnly });
+const dbPath = useTempDbs('telltale-store-');
+const open = (path: string) => new SqliteAuditStore(path, { body: { mode: 'redacted', maxFieldChars: 65536 }, fsync: 'normal' });
 
 // Synthetic conversations (test data): a system prompt, tools, and turns resent every time.
 const system = [{ type: 'text', text: `You are a test agent. ${'Follow the rules. '.repeat(20)}` }];
@@ -38,7 +28,8 @@ function begin(text: string, timeMs = Date.now()): WriteOp {
   };
   return { op: 'begin', record, bodyBytes: new TextEncoder().encode(text) };
 }
-const idOf = (op: WriteOp) => op.record.id;
+/** The body of the record `op` began, as `telltale audit show` reads it. */
+const storedBody = (path: string, op: WriteOp) => storedRecord(path, op.record.id)?.body;
 const count = (path: string, sql: string): number => {
   const db = new DatabaseSync(path, { readOnly: true });
   try {
@@ -63,14 +54,12 @@ describe('bodies in a new log (layout 2)', () => {
     expect(count(path, "SELECT count(*) FROM meta WHERE key = 'schema' AND value = '2'")).toBe(1);
     // No index on the hash: a new block adds no random index page to the WAL.
     expect(count(path, "SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'blocks'")).toBe(0);
-    const reader = open(path, true);
-    ops.forEach((op, i) => expect(reader.get(idOf(op))?.body).toBe(texts[i]));
+    ops.forEach((op, i) => expect(storedBody(path, op)).toBe(texts[i]));
     const raw = new DatabaseSync(path, { readOnly: true });
-    const skeleton = (raw.prepare('SELECT body FROM records WHERE id = ?').get(idOf(ops[3]!)) as { body: string }).body;
+    const skeleton = (raw.prepare('SELECT body FROM records WHERE id = ?').get(ops[3]!.record.id) as { body: string }).body;
     raw.close();
     expect(skeleton).toMatch(/^\{"model":"m","system":\[\{"\$block":\d+\}\],"tools":\[\{"\$block":\d+\}/);
     expect(skeleton).not.toMatch(/[0-9a-f]{64}/);
-    reader.close();
   });
 
   it('goes on deduplicating after a restart; two connections open at once may each store a new block', () => {
@@ -91,9 +80,7 @@ describe('bodies in a new log (layout 2)', () => {
     expect(count(path, 'SELECT count(*) FROM blocks')).toBe(before + 2);
     again.close();
     other.close();
-    const reader = open(path, true);
-    for (const op of ops) expect(reader.get(idOf(op))?.body).toBe(body(5));
-    reader.close();
+    for (const op of ops) expect(storedBody(path, op)).toBe(body(5));
   });
 
   it('stores a block again when another connection pruned it, and the body still reads whole', () => {
@@ -110,9 +97,7 @@ describe('bodies in a new log (layout 2)', () => {
     const later = begin(body(3), t0 + 2 * 3_600_000);
     store.write([later]);
     store.close();
-    const reader = open(path, true);
-    expect(reader.get(idOf(later))?.body).toBe(body(3));
-    reader.close();
+    expect(storedBody(path, later)).toBe(body(3));
   });
 
   it('a request cannot make its stored body show another record\u2019s block', () => {
@@ -124,9 +109,7 @@ describe('bodies in a new log (layout 2)', () => {
     const op = begin(forged);
     store.write([op]);
     store.close();
-    const reader = open(path, true);
-    expect(reader.get(idOf(op))?.body).toBe(forged);
-    reader.close();
+    expect(storedBody(path, op)).toBe(forged);
   });
 
   it('leaves text that only looks like a reference alone', () => {
@@ -139,9 +122,7 @@ describe('bodies in a new log (layout 2)', () => {
     const op = begin(text);
     store.write([op]);
     store.close();
-    const reader = open(path, true);
-    expect(reader.get(idOf(op))?.body).toBe(text);
-    reader.close();
+    expect(storedBody(path, op)).toBe(text);
   });
 });
 
@@ -184,10 +165,8 @@ describe('a log written before layout 2 (blocks keyed by hash)', () => {
     store.write(ops);
     store.close();
     expect(count(path, "SELECT count(*) FROM meta WHERE key = 'schema' AND value = '1'")).toBe(1);
-    const reader = open(path, true);
-    expect(reader.get('old')?.body).toBe(oldBody);
-    ops.forEach((op, i) => expect(reader.get(idOf(op))?.body).toBe(i ? body(3, 'x') : body(3)));
-    reader.close();
+    expect(storedRecord(path, 'old')?.body).toBe(oldBody);
+    ops.forEach((op, i) => expect(storedBody(path, op)).toBe(i ? body(3, 'x') : body(3)));
     // Deduplicated by its hash index, as before: system, tools, 3 + 3 turns, and the 2 old blocks.
     expect(count(path, 'SELECT count(*) FROM blocks')).toBe(1 + 3 + 6 + 2);
   });

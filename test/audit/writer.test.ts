@@ -5,28 +5,18 @@
  * the built writer thread (dist/), as the guard does.
  */
 import { DatabaseSync } from 'node:sqlite';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { BeginRecord } from '../../src/audit/record.js';
 import { newRecordId } from '../../src/audit/record.js';
 import { SqliteAuditStore } from '../../src/audit/sqlite-store.js';
+import { storedRecord, useTempDbs } from './helpers.js';
 
 type WriterModule = typeof import('../../src/audit/writer.js');
 const { WorkerSink, HOLD_MS } = (await import(pathToFileURL(resolve(import.meta.dirname, '../../dist/audit/writer.js')).href)) as WriterModule;
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-function dbPath(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'telltale-writer-'));
-  dirs.push(dir);
-  return join(dir, 'audit.db');
-}
+const dbPath = useTempDbs('telltale-writer-');
 
 function beginRecord(): BeginRecord {
   const now = Date.now();
@@ -49,15 +39,6 @@ function outcomeOf(path: string, id: string): { outcome: string; status: number 
 
 const options = (fsync: 'normal' | 'always') => ({ body: { mode: 'redacted' as const, maxFieldChars: 65536 }, fsync });
 
-/** The stored record, read back (body joined) by a read-only store, as `telltale audit show` does. */
-function storedRecord(path: string, id: string) {
-  const reader = new SqliteAuditStore(path, { ...options('normal'), readOnly: true });
-  try {
-    return reader.get(id);
-  } finally {
-    reader.close();
-  }
-}
 
 type Sink = Awaited<ReturnType<typeof WorkerSink.start>>;
 
