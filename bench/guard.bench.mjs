@@ -185,9 +185,13 @@ try {
   const guard = await start(['dist/cli/bin.js', 'guard', '--config', join(dir, 'telltale.yaml'), '--listen', '127.0.0.1:0', '--quiet']);
   const targets = { direct: upstream.url, bare: bare.url, guard: guard.url };
 
-  // Warm up every path (JIT, keep-alive sockets, the guard's caches).
+  // Warm up every path (JIT, keep-alive sockets, the guard's caches), at the concurrency of
+  // the throughput runs too: at 32 clients other code turns hot (the guard's group commits,
+  // held records), and its first compilations otherwise land in the first measured round
+  // (the guard's compiler threads then used ~3× the CPU per request of later rounds).
   for (const url of Object.values(targets)) {
     await load(url, 4, 1);
+    await load(url, 32, quick ? 2 : 3);
     for (let i = 0; i < 30; i++) await ttfbOnce(url, nextBody(true));
   }
 

@@ -350,3 +350,13 @@ export function joinBody(skeleton: string, lookup: (ref: string | number) => str
   }
   return JSON.stringify(parsed);
 }
+
+/** The block references of a stored skeleton, so that a store can fetch their content in one query before joinBody. */
+export function blockRefs(skeleton: string): (string | number)[] {
+  const refs: (string | number)[] = [];
+  joinBody(skeleton, (ref) => {
+    refs.push(ref);
+    return undefined;
+  });
+  return refs;
+}

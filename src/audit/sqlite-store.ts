@@ -9,9 +9,10 @@ import { dirname } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { BodySplitter, joinBody, withBlockIds, type Block } from './body.js';
 import type { AuditRecord } from './record.js';
-import type { AuditFilter, AuditStore, BodyOptions, WriteOp } from './store.js';
+import { BLOCK_REFRESH_MS, type AuditFilter, type AuditStore, type BodyOptions, type WriteOp } from './store.js';
 import { sqlite } from './sqlite.js';
 import { RecentMap } from '../core/recent-map.js';
+import { findingTypes, rowToRecord, type RecordRow } from './record-row.js';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
@@ -57,33 +58,11 @@ CREATE TABLE block_content (
 INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', '2');
 `;
 
-interface Row {
-  id: string;
-  kind: string;
-  time: string;
-  time_ms: number;
-  route: string | null;
-  upstream: string | null;
-  method: string;
-  path: string;
-  host: string | null;
-  port: number | null;
-  status: number | null;
-  latency_ms: number | null;
-  overhead_ms: number | null;
-  bytes_in: number;
-  bytes_out: number | null;
-  model: string | null;
-  agent: string | null;
-  stream: number;
+interface Row extends RecordRow {
   findings: string;
-  action: string;
-  outcome: string;
-  error: string | null;
   body: string | null;
 }
 
-const BLOCK_REFRESH_MS = 3_600_000;
 /** Blocks whose hash this connection remembers: the deduplication window (layout 2). */
 const MAX_KNOWN_BLOCKS = 100_000;
 /** How blocks are keyed: by row id (2, current) or by hash (1, logs created before). */
@@ -208,7 +187,7 @@ export class SqliteAuditStore implements AuditStore {
               body = this.layout === 2 ? withBlockIds(split.skeleton, split.blocks, ids) : split.skeleton;
             }
           }
-          const types = [...new Set(r.findings.map((f) => f.type))].join(',');
+          const types = findingTypes(r.findings).join(',');
           this.insert.run(
             r.id, r.kind, r.time, r.timeMs, r.route, r.upstream, r.method, r.path, r.host, r.port,
             r.status ?? null, r.latencyMs ?? null, r.overheadMs, r.bytesIn, r.bytesOut ?? null, r.model, r.agent,
@@ -245,32 +224,9 @@ export class SqliteAuditStore implements AuditStore {
   }
 
   private toRecord(row: Row): AuditRecord {
-    return {
-      id: row.id,
-      kind: row.kind as AuditRecord['kind'],
-      time: row.time,
-      timeMs: row.time_ms,
-      route: row.route,
-      upstream: row.upstream,
-      method: row.method,
-      path: row.path,
-      host: row.host,
-      port: row.port,
-      status: row.status,
-      latencyMs: row.latency_ms,
-      overheadMs: row.overhead_ms,
-      bytesIn: row.bytes_in,
-      bytesOut: row.bytes_out,
-      model: row.model,
-      agent: row.agent,
-      stream: row.stream === 1,
-      findings: JSON.parse(row.findings) as AuditRecord['findings'],
-      action: row.action,
-      outcome: row.outcome as AuditRecord['outcome'],
-      error: row.error,
-      body: row.body === null ? null : joinBody(row.body, (ref) => this.blockContent(ref)),
-    };
+    return rowToRecord(row, row.body === null ? null : joinBody(row.body, (ref) => this.blockContent(ref)));
   }
+
 
   /** A skeleton's block: by row id; by hash only in a layout 1 log (layout 2 has no index on it). */
   private blockContent(ref: string | number): string | undefined {
@@ -302,8 +258,11 @@ export class SqliteAuditStore implements AuditStore {
     this.db.exec('BEGIN IMMEDIATE');
     try {
       const result = this.db.prepare('DELETE FROM records WHERE time_ms < ?').run(beforeMs);
-      if (this.layout === 2) this.db.prepare('DELETE FROM block_content WHERE id IN (SELECT id FROM blocks WHERE last_ms < ?)').run(beforeMs);
-      this.db.prepare('DELETE FROM blocks WHERE last_ms < ?').run(beforeMs);
+      // A block in use is refreshed at least hourly (BLOCK_REFRESH_MS): one older than that
+      // before the cut-off belongs to no record kept.
+      const blocksBefore = beforeMs - BLOCK_REFRESH_MS;
+      if (this.layout === 2) this.db.prepare('DELETE FROM block_content WHERE id IN (SELECT id FROM blocks WHERE last_ms < ?)').run(blocksBefore);
+      this.db.prepare('DELETE FROM blocks WHERE last_ms < ?').run(blocksBefore);
       this.db.exec('COMMIT');
       return Number(result.changes);
     } catch (error) {

@@ -1,6 +1,8 @@
 /**
- * Where audit records live. SQLite is the embedded default; a PostgreSQL store for fleets
- * implements the same interface (writes come in batches, each batch one transaction).
+ * Where audit records live: SQLite, the embedded default (sqlite-store.ts), or PostgreSQL,
+ * shared by a fleet of guards (postgres-store.ts). Both implement this interface; writes
+ * come in batches, each batch one transaction. SQLite answers synchronously, PostgreSQL
+ * with promises: callers await either.
  */
 import type { AuditRecord, BeginRecord, CompleteRecord } from './record.js';
 import type { BodyPrefix } from './body.js';
@@ -11,6 +13,12 @@ import type { BodyPrefix } from './body.js';
  * record's body (the guard's parser compared them), so the store need not search for that.
  */
 export type WriteOp = { op: 'begin'; record: BeginRecord; bodyBytes?: Uint8Array; bodyPrefix?: BodyPrefix } | { op: 'complete'; record: CompleteRecord };
+
+/**
+ * How often a store refreshes the time of a block it keeps using (for retention): a block
+ * in use is never older than this, so pruning keeps blocks this much older than the cut-off.
+ */
+export const BLOCK_REFRESH_MS = 3_600_000;
 
 export interface AuditFilter {
   /** Inclusive lower bound, ms since epoch. */
@@ -35,13 +43,27 @@ export interface BodyOptions {
 }
 
 export interface AuditStore {
-  /** Applies the operations in one transaction; durable on return (per the store's sync policy). */
-  write(ops: readonly WriteOp[]): void;
-  list(filter: AuditFilter): AuditRecord[];
-  get(id: string): AuditRecord | null;
+  /** Applies the operations in one transaction; durable once settled (per the store's sync policy). */
+  write(ops: readonly WriteOp[]): void | Promise<void>;
+  list(filter: AuditFilter): AuditRecord[] | Promise<AuditRecord[]>;
+  get(id: string): AuditRecord | null | Promise<AuditRecord | null>;
   /** Deletes records older than the given time and blocks no longer referenced; returns records deleted. */
-  prune(beforeMs: number): number;
-  close(): void;
+  prune(beforeMs: number): number | Promise<number>;
+  close(): void | Promise<void>;
+}
+
+/** The store's URL for messages and logs: a PostgreSQL password is never shown. */
+export function displayStoreUrl(url: string): string {
+  if (!/^postgres(ql)?:\/\//.test(url)) return url;
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    // Passwords can also come as a query parameter (libpq's `password=`).
+    if (u.searchParams.has('password')) u.searchParams.set('password', '***');
+    return u.toString();
+  } catch {
+    return 'postgres://…';
+  }
 }
 
 export function parseStoreUrl(url: string): { kind: 'sqlite'; path: string } | { kind: 'postgres'; url: string } | { kind: 'none' } {

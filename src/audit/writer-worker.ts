@@ -1,17 +1,23 @@
 /**
- * The audit writer thread: owns the SQLite connection, applies each batch the guard
- * sends (everything queued in one turn of its event loop) in one transaction (group
- * commit), then acknowledges the highest sequence number it committed. The guard's request path never touches disk.
+ * The audit writer thread: owns the store's connection (SQLite, or PostgreSQL for a
+ * fleet), applies each batch the guard sends in one transaction (group commit), then
+ * acknowledges the highest sequence number it committed. A PostgreSQL commit is a round
+ * trip: what arrives meanwhile is the next batch. The guard's request path never touches
+ * disk or the network for the log.
  */
 import { parentPort, Worker, workerData } from 'node:worker_threads';
 import { SqliteAuditStore, type SqliteStoreOptions } from './sqlite-store.js';
-import type { WriteOp } from './store.js';
+import { PostgresAuditStore } from './postgres-store.js';
+import type { AuditStore, WriteOp } from './store.js';
 import type { CheckpointInit, ToCheckpointer } from './checkpoint-worker.js';
 import type { BodyPrefix } from './body.js';
 import { BodyWindow } from './body-window.js';
 
 export interface WorkerInit {
+  /** The SQLite file (or ':memory:'); unused when `postgresUrl` is set. */
   path: string;
+  /** A PostgreSQL store (`audit.store: postgres://…`) instead of the SQLite file. */
+  postgresUrl?: string;
   options: SqliteStoreOptions;
   retentionMs: number | null;
   /** How often the checkpoint thread checkpoints the WAL (default 200 ms). */
@@ -54,18 +60,21 @@ export type FromWorker = { type: 'ack'; seq: number } | { type: 'error'; seq: nu
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const separateCheckpoints = init.path !== ':memory:';
-const store = new SqliteAuditStore(init.path, { ...init.options, autoCheckpoint: !separateCheckpoints });
+const separateCheckpoints = init.postgresUrl === undefined && init.path !== ':memory:';
+// A store that cannot be opened ends this thread with the error: WorkerSink.start reports it.
+const store: AuditStore = init.postgresUrl !== undefined
+  ? await PostgresAuditStore.open(init.postgresUrl, { body: init.options.body })
+  : new SqliteAuditStore(init.path, { ...init.options, autoCheckpoint: !separateCheckpoints });
 // WAL checkpoints run on their own thread so that no commit waits for one (checkpoint-worker.ts).
 let checkpointer: Worker | undefined;
-if (separateCheckpoints) {
+if (separateCheckpoints && store instanceof SqliteAuditStore) {
   checkpointer = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
     workerData: { path: init.path, intervalMs: init.checkpointIntervalMs ?? 200, restartFrames: RESTART_FRAMES, fsync: init.options.fsync } satisfies CheckpointInit,
   });
   checkpointer.on('error', () => {
     // Without it, the writer connection checkpoints again (the WAL must not grow without bound).
     checkpointer = undefined;
-    store.resumeAutoCheckpoint();
+    (store as SqliteAuditStore).resumeAutoCheckpoint();
   });
   checkpointer.unref();
 }
@@ -110,21 +119,40 @@ let closing = false;
 
 function prune(): void {
   if (init.retentionMs === null) return;
-  try {
-    store.prune(Date.now() - init.retentionMs);
-  } catch {
-    // Retention is best effort; a busy database retries next hour.
-  }
+  const cut = Date.now() - init.retentionMs;
+  // Retention is best effort; a busy database retries next hour. Queued behind the writes.
+  writing = writing.then(async () => {
+    try {
+      await store.prune(cut);
+    } catch {
+      // (see above)
+    }
+  });
 }
 
-function drain(): void {
+/** The batch being written (a PostgreSQL commit is asynchronous); the next waits for it. */
+let writing: Promise<void> = Promise.resolve();
+let drainScheduled = false;
+
+/** Writes what is queued as one batch, after the batch in progress. */
+function drain(): Promise<void> {
+  if (drainScheduled) return writing;
+  drainScheduled = true;
+  writing = writing.then(async () => {
+    drainScheduled = false;
+    await writeBatch();
+  });
+  return writing;
+}
+
+async function writeBatch(): Promise<void> {
   if (queue.length === 0) return;
   const batch = queue.splice(0);
   const last = batch[batch.length - 1]!.seq;
   let failure: unknown;
   try {
     if (testDelayMs > 0) Atomics.wait(sleeper, 0, 0, testDelayMs);
-    store.write(batch.map((b) => b.op));
+    await store.write(batch.map((b) => b.op));
   } catch (error) {
     failure = error;
   }
@@ -154,20 +182,21 @@ port.on('message', (msg: ToWorker) => {
       }
       queue.push({ seq: m.seq, op: m.op });
     }
-    // Each message is already a batch: commit it now, not a loop turn later.
-    drain();
+    // Each message is already a batch: commit it now (SQLite: synchronously, in this turn).
+    void drain();
   } else if (msg.type === 'close' && !closing) {
     closing = true;
-    drain();
     clearInterval(timer);
-    const finish = () => {
-      store.close();
+    const finish = async () => {
+      await store.close();
       port.postMessage({ type: 'closed' } satisfies FromWorker);
       port.close();
     };
-    if (!checkpointer) return finish();
-    checkpointer.once('exit', finish);
-    checkpointer.postMessage({ type: 'close' } satisfies ToCheckpointer);
+    void drain().then(() => {
+      if (!checkpointer) return finish();
+      checkpointer.once('exit', () => void finish());
+      checkpointer.postMessage({ type: 'close' } satisfies ToCheckpointer);
+    });
   }
 });
 

@@ -168,7 +168,7 @@ export class WorkerSink implements AuditSink {
       sink.worker.once('message', onMessage);
       sink.worker.once('error', onFail);
     });
-    if (init.path !== ':memory:' && init.options.fsync === 'normal') {
+    if (init.postgresUrl === undefined && init.path !== ':memory:' && init.options.fsync === 'normal') {
       try {
         // Never waits for a lock: a busy database sends the record to the writer thread instead.
         sink.direct = new SqliteAuditStore(init.path, { ...init.options, autoCheckpoint: false, busyTimeoutMs: 0 });

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { ConfigError, defaultConfig, parseConfig, type GuardConfig } from '../core/policy/config.js';
-import { parseStoreUrl } from '../audit/store.js';
+import { displayStoreUrl, parseStoreUrl } from '../audit/store.js';
 import { NullSink, WorkerSink, type AuditSink } from '../audit/writer.js';
 import { Guard } from './server.js';
 import { scanSecrets } from '../core/secrets/scan.js';
@@ -77,15 +77,19 @@ export function loadConfig(path: string | undefined): GuardConfig {
 export async function openSink(config: GuardConfig, log: (line: string) => void): Promise<AuditSink> {
   const store = parseStoreUrl(config.audit.store);
   if (store.kind === 'none') return new NullSink();
-  if (store.kind === 'postgres') throw new ConfigError("audit.store: PostgreSQL is not available in this version; use 'sqlite:PATH'");
-  return WorkerSink.start(
-    {
-      path: resolve(store.path),
-      options: { body: { mode: config.audit.bodies, maxFieldChars: config.audit.maxFieldBytes }, fsync: config.audit.fsync },
-      retentionMs: config.audit.retentionDays === null ? null : config.audit.retentionDays * 86_400_000,
-    },
-    log,
-  );
+  const common = {
+    options: { body: { mode: config.audit.bodies, maxFieldChars: config.audit.maxFieldBytes }, fsync: config.audit.fsync },
+    retentionMs: config.audit.retentionDays === null ? null : config.audit.retentionDays * 86_400_000,
+  };
+  if (store.kind === 'postgres') {
+    try {
+      return await WorkerSink.start({ ...common, path: displayStoreUrl(store.url), postgresUrl: store.url }, log);
+    } catch (error) {
+      // The writer thread could not open it (unreachable server, no permission): a configuration problem.
+      throw new ConfigError(`audit.store: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return WorkerSink.start({ ...common, path: resolve(store.path) }, log);
 }
 
 export async function startGuard(options: StartOptions): Promise<RunningGuard> {

@@ -8,7 +8,8 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CliContext } from '../main.js';
 import { InputError, UsageError } from '../errors.js';
-import { parseStoreUrl, type AuditFilter } from '../../audit/store.js';
+import { parseStoreUrl, type AuditFilter, type AuditStore } from '../../audit/store.js';
+import { PostgresAuditStore } from '../../audit/postgres-store.js';
 import { SqliteAuditStore } from '../../audit/sqlite-store.js';
 import type { AuditRecord } from '../../audit/record.js';
 import { toOtlpRequest } from '../../audit/otlp.js';
@@ -43,7 +44,7 @@ export function parseTime(value: string, what: string, now = Date.now()): number
   return t;
 }
 
-function openStore(opts: CommonOptions): SqliteAuditStore {
+async function openStore(opts: CommonOptions): Promise<AuditStore> {
   let url = opts.db;
   if (!url) {
     try {
@@ -54,7 +55,14 @@ function openStore(opts: CommonOptions): SqliteAuditStore {
   }
   if (!url.includes(':')) url = `sqlite:${url}`;
   const store = parseStoreUrl(url);
-  if (store.kind !== 'sqlite') throw new UsageError(`audit: only SQLite stores can be read in this version (got '${url}')`);
+  if (store.kind === 'none') throw new UsageError("audit: this configuration keeps no audit log (audit.store: none); pass --db sqlite:PATH or postgres://…");
+  if (store.kind === 'postgres') {
+    try {
+      return await PostgresAuditStore.open(store.url, { body: { mode: 'redacted', maxFieldChars: 65536 }, readOnly: true });
+    } catch (error) {
+      throw new InputError(error instanceof Error ? error.message : String(error));
+    }
+  }
   const path = resolve(store.path);
   if (!existsSync(path)) throw new InputError(`no audit log at ${path}; run 'telltale guard' or 'telltale run' first, or pass --db sqlite:PATH`);
   try {
@@ -83,7 +91,7 @@ function filterOf(opts: FilterOptions): AuditFilter {
 function withFilters(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'telltale.yaml that names the audit store')
-    .option('--db <store>', 'audit store, e.g. sqlite:./telltale-audit.db')
+    .option('--db <store>', 'audit store: sqlite:PATH or postgres://…')
     .option('--since <time>', 'from this time: ISO 8601 or a duration ago (30m, 2h, 7d)')
     .option('--until <time>', 'up to this time')
     .option('--finding <type>', 'only records with this finding type: secret, hidden-characters, denied-path')
@@ -147,14 +155,14 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--format <format>', 'text or json', 'text')
     .action(async (opts: FilterOptions & { format: string }) => {
       if (opts.format !== 'text' && opts.format !== 'json') throw new UsageError(`--format must be text or json, not '${opts.format}'`);
-      const store = openStore(opts);
+      const store = await openStore(opts);
       try {
         const filter = filterOf(opts);
         filter.limit ??= 100;
-        const records = store.list(filter).map((r) => ({ ...r, body: null }));
+        const records = (await store.list(filter)).map((r) => ({ ...r, body: null }));
         await out(opts.format === 'json' ? JSON.stringify(records, null, 2) + '\n' : records.map(line).join('\n') + (records.length ? '\n' : 'no audit records match\n'));
       } finally {
-        store.close();
+        await store.close();
       }
       ctx.exitCode = 0;
     });
@@ -164,17 +172,17 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .description('one audit record in full, with its stored body')
     .argument('<id>', 'record id (from audit list)')
     .option('-c, --config <file>', 'telltale.yaml that names the audit store')
-    .option('--db <store>', 'audit store, e.g. sqlite:./telltale-audit.db')
+    .option('--db <store>', 'audit store: sqlite:PATH or postgres://…')
     .option('--format <format>', 'text or json', 'text')
     .action(async (id: string, opts: CommonOptions & { format: string }) => {
       if (opts.format !== 'text' && opts.format !== 'json') throw new UsageError(`--format must be text or json, not '${opts.format}'`);
-      const store = openStore(opts);
+      const store = await openStore(opts);
       try {
-        const r = store.get(id);
+        const r = await store.get(id);
         if (!r) throw new InputError(`no audit record '${id}'; run 'telltale audit list' to see ids`);
         await out(opts.format === 'json' ? JSON.stringify(r, null, 2) + '\n' : detail(r));
       } finally {
-        store.close();
+        await store.close();
       }
       ctx.exitCode = 0;
     });
@@ -185,15 +193,15 @@ export function registerAudit(program: Command, ctx: CliContext): void {
     .option('--with-bodies', 'include stored (redacted) bodies in jsonl')
     .action(async (opts: FilterOptions & { format: string; output?: string; withBodies?: boolean }) => {
       if (opts.format !== 'jsonl' && opts.format !== 'otlp') throw new UsageError(`--format must be jsonl or otlp, not '${opts.format}'`);
-      const store = openStore(opts);
+      const store = await openStore(opts);
       try {
-        const records = store.list({ ...filterOf(opts), order: 'asc' }).map((r) => (opts.withBodies ? r : { ...r, body: null }));
+        const records = (await store.list({ ...filterOf(opts), order: 'asc' })).map((r) => (opts.withBodies ? r : { ...r, body: null }));
         const text = opts.format === 'otlp'
           ? JSON.stringify(toOtlpRequest(records)) + '\n'
           : records.map((r) => JSON.stringify(r)).join('\n') + (records.length ? '\n' : '');
         await out(text, opts.output);
       } finally {
-        store.close();
+        await store.close();
       }
       ctx.exitCode = 0;
     });

@@ -9,6 +9,7 @@ import { InputError, UsageError } from '../errors.js';
 import { ConfigError } from '../../core/policy/config.js';
 import { loadConfig, startGuard } from '../../guard/start.js';
 import { survive, writeStderr, writeStdout } from '../../guard/stdio.js';
+import { displayStoreUrl } from '../../audit/store.js';
 
 export function configPath(option: string | undefined): string | undefined {
   if (option) return option;
@@ -53,7 +54,7 @@ export function registerGuard(program: Command, ctx: CliContext): void {
       }
       survive(log);
       const routes = config.routes.map((r) => `${r.prefix} → ${r.upstream} (${r.api})`).join(', ');
-      writeStderr(`telltale guard: listening on ${running.url} — routes: ${routes}; egress ${config.egress.default} except ${config.egress.allow.length} allowed; audit ${config.audit.store}\n`);
+      writeStderr(`telltale guard: listening on ${running.url} — routes: ${routes}; egress ${config.egress.default} except ${config.egress.allow.length} allowed; audit ${displayStoreUrl(config.audit.store)}\n`);
       const ca = running.interceptCa;
       if (ca) {
         writeStderr(

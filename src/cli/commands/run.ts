@@ -15,6 +15,7 @@ import { writeCombinedBundle, type InterceptCa } from '../../guard/intercept-ca.
 import type { GuardStats } from '../../guard/stats.js';
 import { asUserError, configPath } from './guard.js';
 import { survive, writeStderr } from '../../guard/stdio.js';
+import { displayStoreUrl } from '../../audit/store.js';
 
 /** The environment an agent needs to send everything through the guard at `url`. */
 /** How long an agent may take to exit after a forwarded signal before it is killed. */
@@ -137,7 +138,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
         throw new InputError(`cannot run '${command}': ${result.error.code === 'ENOENT' ? 'no such command' : result.error.code ?? result.error.message}`);
       }
       const stats = running.guard.ctx.stats;
-      if (opts.summary === 'text') writeStderr(renderSummary(stats, config.audit.store));
+      if (opts.summary === 'text') writeStderr(renderSummary(stats, displayStoreUrl(config.audit.store)));
       else if (opts.summary === 'json') {
         writeStderr(`${JSON.stringify({
           requests: stats.requests,
