@@ -291,17 +291,17 @@ const REF_OPEN = '{"$block":"';
 /**
  * The skeleton with each block reference by hash replaced by the block's row id
  * (`{"$block": 123}`, the store's layout 2): ~60 bytes less per block in every record.
- * `ids[i]` is the row id of `blocks[i]`. The splitter writes the references in exactly
+ * `ids[i]` is the row id of `blocks[i]` (undefined: that reference keeps its hash). The splitter writes the references in exactly
  * this form and in the order of `blocks`, so each is checked against the next block's
  * hash (~4 µs for the benchmark's 42 blocks; a regular expression took 28); any other
  * (text that looks like one outside a string) is looked up by its hash. Inside JSON
  * strings quotes are escaped: text there is never taken for a reference.
  */
-export function withBlockIds(skeleton: string, blocks: readonly Block[], ids: readonly number[]): string {
+export function withBlockIds(skeleton: string, blocks: readonly Block[], ids: readonly (number | undefined)[]): string {
   let out = '';
   let pos = 0;
   let next = 0;
-  let byHash: Map<string, number> | undefined;
+  let byHash: Map<string, number | undefined> | undefined;
   for (let at = skeleton.indexOf(REF_OPEN); at >= 0; at = skeleton.indexOf(REF_OPEN, at + 1)) {
     const h = at + REF_OPEN.length;
     if (skeleton.charCodeAt(h + 64) !== 0x22 || skeleton.charCodeAt(h + 65) !== 0x7d) continue;
@@ -310,7 +310,7 @@ export function withBlockIds(skeleton: string, blocks: readonly Block[], ids: re
     let id: number | undefined;
     if (next < blocks.length && hash === blocks[next]!.hash) id = ids[next++];
     else {
-      byHash ??= new Map(blocks.map((b, i) => [b.hash, ids[i]!]));
+      byHash ??= new Map(blocks.map((b, i) => [b.hash, ids[i]]));
       id = byHash.get(hash);
     }
     if (id === undefined) continue;

@@ -72,6 +72,23 @@ export interface CompleteRecord {
   error: string | null;
 }
 
+/**
+ * A request record with its final record applied: one row with the outcome (as the stores'
+ * UPDATE of a final record does: an error turns a passing request's action into 'error').
+ */
+export function withOutcome(begin: BeginRecord, final: CompleteRecord): BeginRecord {
+  return {
+    ...begin,
+    status: final.status,
+    latencyMs: final.latencyMs,
+    overheadMs: final.overheadMs ?? begin.overheadMs,
+    bytesOut: final.bytesOut,
+    outcome: final.outcome,
+    error: final.error,
+    action: final.error !== null && begin.action === 'pass' ? 'error' : begin.action,
+  };
+}
+
 let counter = 0;
 
 /** Time-sortable id: base-36 milliseconds, a per-process counter and random bits (randomUUID: its entropy is pooled, randomBytes makes a call per id). */

@@ -63,17 +63,21 @@ describe.skipIf(skip !== undefined)('PostgreSQL audit store', () => {
     const texts = [body(2), body(4), body(6), body(6)];
     const ops = texts.map((t) => begin(t));
     await store.write(ops.slice(0, 2));
-    await store.write([...ops.slice(2), complete(ops[0]!.record.id), complete(ops[1]!.record.id, 'upstream reset the connection')]);
+    // One statement per batch: a final record whose request record is in the same batch is applied to it.
+    await store.write([...ops.slice(2), complete(ops[0]!.record.id), complete(ops[1]!.record.id, 'upstream reset the connection'), complete(ops[3]!.record.id)]);
     // system (1) + tools (2) + 6 distinct turns.
     expect(await blockCount(db)).toBe(9);
     const skeleton = (await sql<{ body: string }>(db, 'SELECT body FROM telltale_records WHERE id = $1', [ops[3]!.record.id]))[0]!.body;
     expect(skeleton).toMatch(/^\{"model":"m","system":\[\{"\$block":\d+\}\],"tools":\[\{"\$block":\d+\}/);
+    // Turns 4 and 5 were new in that batch: referenced by hash (the block's row id was not known yet).
+    expect(skeleton.match(/"\$block":"[0-9a-f]{64}"/g)).toHaveLength(2);
     for (const [i, op] of ops.entries()) expect((await store.get(op.record.id))?.body).toBe(texts[i]);
     const first = await store.get(ops[0]!.record.id);
     expect(first).toMatchObject({ status: 200, latencyMs: 12.5, bytesOut: 321, outcome: 'completed', action: 'pass', timeMs: ops[0]!.record.timeMs, stream: false });
     // As in the SQLite store, an error turns a passing request's action into 'error'.
     expect(await store.get(ops[1]!.record.id)).toMatchObject({ status: 502, outcome: 'upstream-error', action: 'error', error: 'upstream reset the connection' });
     expect(await store.get(ops[2]!.record.id)).toMatchObject({ outcome: 'pending', status: null });
+    expect(await store.get(ops[3]!.record.id)).toMatchObject({ outcome: 'completed', status: 200, latencyMs: 12.5 });
     expect(await store.get('no-such-id')).toBeNull();
     await store.close();
   });

@@ -3,11 +3,11 @@
  * load (JSON and SSE) is killed with SIGKILL; every response a client saw complete must
  * be in the audit log as completed.
  */
-import http from 'node:http';
 import { startGuardWithUpstream, stopGuardWithUpstream } from './helpers/lifecycle.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeUpstream } from './helpers/fake-upstream.js';
 import type { GuardProcess } from './helpers/guard-process.js';
+import { killUnderLoad } from './helpers/kill-under-load.js';
 
 let up: FakeUpstream;
 let guard: GuardProcess;
@@ -23,44 +23,8 @@ beforeAll(async () => {
 
 afterAll(() => stopGuardWithUpstream({ up, guard }));
 
-interface Outcome {
-  id: string | undefined;
-  ended: boolean;
-}
-
-function one(url: string, stream: boolean, n: number): Promise<Outcome> {
-  return new Promise((resolve) => {
-    let id: string | undefined;
-    const req = http.request(`${url}/v1/messages`, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
-      id = res.headers['x-telltale-request-id'] as string | undefined;
-      res.on('data', () => {});
-      res.on('end', () => resolve({ id, ended: res.complete }));
-      res.on('error', () => resolve({ id, ended: false }));
-      res.on('aborted', () => resolve({ id, ended: false }));
-    });
-    req.on('error', () => resolve({ id, ended: false }));
-    req.end(JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: `request ${n} ${'context '.repeat(500)}` }] }));
-  });
-}
-
 it('every response a client saw complete survives SIGKILL of the guard', async () => {
-  const outcomes: Outcome[] = [];
-  let stop = false;
-  let n = 0;
-  const worker = async () => {
-    while (!stop) {
-      const o = await one(guard.url, n % 3 === 0, n++);
-      outcomes.push(o);
-      if (!o.id && !o.ended) break;
-    }
-  };
-  const workers = Array.from({ length: 16 }, worker);
-  // Kill once a good number of exchanges completed, while many are in flight.
-  const deadline = Date.now() + 8_000;
-  while (outcomes.filter((o) => o.ended).length < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-  await guard.kill('SIGKILL');
-  stop = true;
-  await Promise.all(workers);
+  const outcomes = await killUnderLoad(guard, { clients: 16, completed: 200 });
 
   const completed = outcomes.filter((o) => o.ended && o.id);
   const started = outcomes.filter((o) => o.id);

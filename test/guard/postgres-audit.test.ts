@@ -6,12 +6,12 @@
  * (test/helpers/postgres.ts).
  */
 import { rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeUpstream, type FakeUpstream } from './helpers/fake-upstream.js';
 import { killSpawned, runCliAsync, startGuardProcess, tempDir, type GuardProcess } from './helpers/guard-process.js';
 import { request } from './helpers/http.js';
+import { killUnderLoad } from './helpers/kill-under-load.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 
 const server = await startTestPostgres();
@@ -93,35 +93,7 @@ describe.skipIf(skip !== undefined)('guard with a PostgreSQL audit store', () =>
     up.eventGapMs = 1;
     // Each commit waits 15 ms first: a response that ended before its commit would be lost.
     guard = await startGuardProcess(config(up.url, db), ['--quiet'], { TELLTALE_TEST_AUDIT_DELAY_MS: '15' });
-    const outcomes: { id: string | undefined; ended: boolean }[] = [];
-    let stop = false;
-    let n = 0;
-    const one = (stream: boolean) =>
-      new Promise<{ id: string | undefined; ended: boolean }>((resolve) => {
-        let id: string | undefined;
-        const req = http.request(`${guard!.url}/v1/messages`, { method: 'POST', headers: HEADERS }, (res) => {
-          id = res.headers['x-telltale-request-id'] as string | undefined;
-          res.on('data', () => {});
-          res.on('end', () => resolve({ id, ended: res.complete }));
-          res.on('error', () => resolve({ id, ended: false }));
-          res.on('aborted', () => resolve({ id, ended: false }));
-        });
-        req.on('error', () => resolve({ id, ended: false }));
-        req.end(JSON.stringify({ model: 'm', stream, messages: [{ role: 'user', content: `request ${n++} ${'context '.repeat(300)}` }] }));
-      });
-    const worker = async () => {
-      while (!stop) {
-        const o = await one(n % 3 === 0);
-        outcomes.push(o);
-        if (!o.id && !o.ended) break;
-      }
-    };
-    const workers = Array.from({ length: 12 }, worker);
-    const deadline = Date.now() + 8_000;
-    while (outcomes.filter((o) => o.ended).length < 150 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    await guard.kill('SIGKILL');
-    stop = true;
-    await Promise.all(workers);
+    const outcomes = await killUnderLoad(guard, { clients: 12, completed: 150, headers: HEADERS });
     const completed = outcomes.filter((o) => o.ended && o.id);
     expect(completed.length).toBeGreaterThanOrEqual(100);
     const list = await runCliAsync(['audit', 'list', '--db', db, '--format', 'json', '--limit', '100000']);
