@@ -106,6 +106,16 @@ export class BodySplitter {
   }
 
   /**
+   * The stored body of a request record: its bytes as the guard parsed them (`bytes`, with
+   * where they equal an earlier body: `prefix`), else its text (`record.body`, redacted by
+   * the guard). Null when the record has no body, or when bodies are not kept.
+   */
+  splitRecord(record: { id: string; body: string | null }, bytes?: Uint8Array, prefix?: BodyPrefix): SplitBody | null {
+    if (bytes) return this.split(bytes, { id: record.id, json: true, ...(prefix ? { prefix } : {}) });
+    return record.body === null ? null : this.split(record.body);
+  }
+
+  /**
    * The snapshot of the record the caller says this body starts like, and its last block
    * that ends within those bytes: the caller compared them (the guard's parser, which
    * keeps the same bodies), so they are not compared again.

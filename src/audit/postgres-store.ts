@@ -12,7 +12,7 @@
 import pg from 'pg';
 import { BodySplitter, blockRefs, joinBody, withBlockIds, type Block } from './body.js';
 import { withOutcome, type AuditRecord, type BeginRecord, type CompleteRecord } from './record.js';
-import { findingTypes, rowToRecord, type RecordRow } from './record-row.js';
+import { RECORD_COLUMNS, recordValues, rowToRecord, type RecordRow, type RowEncoding } from './record-row.js';
 import { BLOCK_REFRESH_MS, displayStoreUrl, type AuditFilter, type AuditStore, type BodyOptions, type WriteOp } from './store.js';
 import { RecentMap } from '../core/recent-map.js';
 
@@ -45,11 +45,9 @@ CREATE TABLE IF NOT EXISTS telltale_meta (key text PRIMARY KEY, value text NOT N
 INSERT INTO telltale_meta (key, value) VALUES ('schema', '1') ON CONFLICT (key) DO NOTHING;
 `;
 
-const COLUMNS = [
-  'id', 'kind', 'time', 'time_ms', 'route', 'upstream', 'method', 'path', 'host', 'port', 'status', 'latency_ms', 'overhead_ms',
-  'bytes_in', 'bytes_out', 'model', 'agent', 'stream', 'findings', 'finding_types', 'action', 'outcome', 'error', 'body',
-] as const;
-const UPSERT_RECORD_SET = COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
+/** stream as boolean, finding types as text[] (filtered with = ANY). */
+const POSTGRES_ROW: RowEncoding = { stream: (stream) => stream, findingTypes: (types) => types };
+const UPSERT_RECORD_SET = RECORD_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = EXCLUDED.${c}`).join(', ');
 /** Rows per INSERT statement: PostgreSQL takes at most 65,535 parameters. */
 const MAX_ROWS_PER_STATEMENT = 1000;
 /** Blocks whose row id this guard remembers (as the SQLite store does). */
@@ -159,13 +157,7 @@ export class PostgresAuditStore implements AuditStore {
   private async writeBatch(ops: readonly WriteOp[]): Promise<void> {
     if (this.options.readOnly) throw new Error('audit store is read-only');
     // Split once: the splitter keeps state across bodies, and a retry stores the same split.
-    const splits = ops.map((op) => {
-      if (op.op !== 'begin') return null;
-      const r = op.record;
-      const source = op.bodyBytes ?? r.body;
-      if (source === null) return null;
-      return this.splitter.split(source, op.bodyBytes ? { id: r.id, json: true, ...(op.bodyPrefix ? { prefix: op.bodyPrefix } : {}) } : undefined);
-    });
+    const splits = ops.map((op) => (op.op === 'begin' ? this.splitter.splitRecord(op.record, op.bodyBytes, op.bodyPrefix) : null));
     try {
       await this.writeOnce(ops, splits);
     } catch (error) {
@@ -229,13 +221,9 @@ export class PostgresAuditStore implements AuditStore {
         const { record: x, split } = rows[r]!;
         // Known blocks by row id; blocks new in this batch keep their hash reference.
         const body = split ? withBlockIds(split.skeleton, split.blocks, split.blocks.map((b) => (needed.has(b.hash) ? undefined : this.knownBlocks.get(b.hash)?.id))) : null;
-        recordRows.push(`(${[
-          x.id, x.kind, x.time, x.timeMs, x.route, x.upstream, x.method, x.path, x.host, x.port,
-          x.status ?? null, x.latencyMs ?? null, x.overheadMs, x.bytesIn, x.bytesOut ?? null, x.model, x.agent,
-          x.stream, JSON.stringify(x.findings), findingTypes(x.findings), x.action, x.outcome ?? 'pending', x.error ?? null, body,
-        ].map(param).join(', ')})`);
+        recordRows.push(`(${recordValues(x, body, POSTGRES_ROW).map(param).join(', ')})`);
       }
-      if (recordRows.length) ctes.push(`r AS (INSERT INTO telltale_records (${COLUMNS.join(', ')}) VALUES ${recordRows.join(', ')} ON CONFLICT (id) DO UPDATE SET ${UPSERT_RECORD_SET})`);
+      if (recordRows.length) ctes.push(`r AS (INSERT INTO telltale_records (${RECORD_COLUMNS.join(', ')}) VALUES ${recordRows.join(', ')} ON CONFLICT (id) DO UPDATE SET ${UPSERT_RECORD_SET})`);
       const finalRows: string[] = [];
       for (const end = Math.min(finals.length, f + MAX_ROWS_PER_STATEMENT); f < end; f++) {
         const c = finals[f]!;

@@ -2,7 +2,7 @@
  * A record as a table row: the columns both stores (SQLite, PostgreSQL) keep, and the way
  * back to an AuditRecord. The column names are the record's fields in snake_case.
  */
-import type { AuditRecord } from './record.js';
+import type { AuditRecord, BeginRecord } from './record.js';
 
 export interface RecordRow {
   id: string;
@@ -31,8 +31,29 @@ export interface RecordRow {
   error: string | null;
 }
 
+/** The columns of a record row, in the order of `recordValues`. */
+export const RECORD_COLUMNS = [
+  'id', 'kind', 'time', 'time_ms', 'route', 'upstream', 'method', 'path', 'host', 'port', 'status', 'latency_ms', 'overhead_ms',
+  'bytes_in', 'bytes_out', 'model', 'agent', 'stream', 'findings', 'finding_types', 'action', 'outcome', 'error', 'body',
+] as const;
+
+/** How a store writes the two columns whose type differs between SQLite and PostgreSQL. */
+export interface RowEncoding {
+  stream(stream: boolean): unknown;
+  findingTypes(types: string[]): unknown;
+}
+
+/** A request record's values in RECORD_COLUMNS order; `body` as the store keeps it (a skeleton). */
+export function recordValues(r: BeginRecord, body: string | null, encode: RowEncoding): unknown[] {
+  return [
+    r.id, r.kind, r.time, r.timeMs, r.route, r.upstream, r.method, r.path, r.host, r.port,
+    r.status ?? null, r.latencyMs ?? null, r.overheadMs, r.bytesIn, r.bytesOut ?? null, r.model, r.agent,
+    encode.stream(r.stream), JSON.stringify(r.findings), encode.findingTypes(findingTypes(r.findings)), r.action, r.outcome ?? 'pending', r.error ?? null, body,
+  ];
+}
+
 /** The distinct finding types of a record, in order of first appearance (for filtering by type). */
-export function findingTypes(findings: AuditRecord['findings']): string[] {
+function findingTypes(findings: AuditRecord['findings']): string[] {
   return [...new Set(findings.map((f) => f.type))];
 }
 

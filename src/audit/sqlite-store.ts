@@ -6,13 +6,19 @@
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
 import { BodySplitter, joinBody, withBlockIds, type Block } from './body.js';
 import type { AuditRecord } from './record.js';
 import { BLOCK_REFRESH_MS, type AuditFilter, type AuditStore, type BodyOptions, type WriteOp } from './store.js';
 import { sqlite } from './sqlite.js';
 import { RecentMap } from '../core/recent-map.js';
-import { findingTypes, rowToRecord, type RecordRow } from './record-row.js';
+import { RECORD_COLUMNS, recordValues, rowToRecord, type RecordRow, type RowEncoding } from './record-row.js';
+
+/** stream as 0/1; finding types as ',secret,denied-path,' (filtered with LIKE '%,type,%'). */
+const SQLITE_ROW: RowEncoding = {
+  stream: (stream) => (stream ? 1 : 0),
+  findingTypes: (types) => (types.length ? `,${types.join(',')},` : ''),
+};
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
@@ -127,10 +133,7 @@ export class SqliteAuditStore implements AuditStore {
     }
     this.layout = this.readLayout();
     if (!options.readOnly) {
-      this.insert = this.db.prepare(`INSERT OR REPLACE INTO records
-        (id, kind, time, time_ms, route, upstream, method, path, host, port, status, latency_ms, overhead_ms,
-         bytes_in, bytes_out, model, agent, stream, findings, finding_types, action, outcome, error, body)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+      this.insert = this.db.prepare(`INSERT OR REPLACE INTO records (${RECORD_COLUMNS.join(', ')}) VALUES (${RECORD_COLUMNS.map(() => '?').join(', ')})`);
       // A final record; WorkerSink.complete applies the same rule to a row it writes whole (HOLD_MS).
       this.update = this.db.prepare(`UPDATE records SET status = ?, latency_ms = ?, overhead_ms = COALESCE(?, overhead_ms),
         bytes_out = ?, outcome = ?, error = ?, action = CASE WHEN ? IS NOT NULL AND action = 'pass' THEN 'error' ELSE action END WHERE id = ?`);
@@ -171,28 +174,19 @@ export class SqliteAuditStore implements AuditStore {
         if (op.op === 'begin') {
           const r = op.record;
           let body: string | null = null;
-          const source = op.bodyBytes ?? r.body;
-          if (source !== null) {
-            // Bytes come as the guard parsed them, maybe with where they equal an earlier body.
-            const split = this.splitter.split(source, op.bodyBytes ? { id: r.id, json: true, ...(op.bodyPrefix ? { prefix: op.bodyPrefix } : {}) } : undefined);
-            if (split) {
-              const ids: number[] = [];
-              for (const b of split.blocks) {
-                // Agents resend the whole history every turn: rewriting each known block
-                // would put a page per block into the WAL. Refresh its time hourly, for retention.
-                // (A block twice in one body is known the second time.)
-                const seen = this.knownBlocks.get(b.hash);
-                ids.push(seen !== undefined && r.timeMs - seen.ms < BLOCK_REFRESH_MS ? seen.id : this.storeBlock(b, r.timeMs, seen?.id));
-              }
-              body = this.layout === 2 ? withBlockIds(split.skeleton, split.blocks, ids) : split.skeleton;
+          const split = this.splitter.splitRecord(r, op.bodyBytes, op.bodyPrefix);
+          if (split) {
+            const ids: number[] = [];
+            for (const b of split.blocks) {
+              // Agents resend the whole history every turn: rewriting each known block
+              // would put a page per block into the WAL. Refresh its time hourly, for retention.
+              // (A block twice in one body is known the second time.)
+              const seen = this.knownBlocks.get(b.hash);
+              ids.push(seen !== undefined && r.timeMs - seen.ms < BLOCK_REFRESH_MS ? seen.id : this.storeBlock(b, r.timeMs, seen?.id));
             }
+            body = this.layout === 2 ? withBlockIds(split.skeleton, split.blocks, ids) : split.skeleton;
           }
-          const types = findingTypes(r.findings).join(',');
-          this.insert.run(
-            r.id, r.kind, r.time, r.timeMs, r.route, r.upstream, r.method, r.path, r.host, r.port,
-            r.status ?? null, r.latencyMs ?? null, r.overheadMs, r.bytesIn, r.bytesOut ?? null, r.model, r.agent,
-            r.stream ? 1 : 0, JSON.stringify(r.findings), types ? `,${types},` : '', r.action, r.outcome ?? 'pending', r.error ?? null, body,
-          );
+          this.insert.run(...(recordValues(r, body, SQLITE_ROW) as SQLInputValue[]));
         } else {
           const c = op.record;
           this.update.run(c.status, c.latencyMs, c.overheadMs ?? null, c.bytesOut, c.outcome, c.error, c.error, c.id);

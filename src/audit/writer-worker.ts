@@ -60,21 +60,20 @@ export type FromWorker = { type: 'ack'; seq: number } | { type: 'error'; seq: nu
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
-const separateCheckpoints = init.postgresUrl === undefined && init.path !== ':memory:';
+const separateCheckpoints = init.path !== ':memory:';
+const sqliteStore = init.postgresUrl === undefined ? new SqliteAuditStore(init.path, { ...init.options, autoCheckpoint: !separateCheckpoints }) : undefined;
 // A store that cannot be opened ends this thread with the error: WorkerSink.start reports it.
-const store: AuditStore = init.postgresUrl !== undefined
-  ? await PostgresAuditStore.open(init.postgresUrl, { body: init.options.body })
-  : new SqliteAuditStore(init.path, { ...init.options, autoCheckpoint: !separateCheckpoints });
-// WAL checkpoints run on their own thread so that no commit waits for one (checkpoint-worker.ts).
+const store: AuditStore = sqliteStore ?? (await PostgresAuditStore.open(init.postgresUrl!, { body: init.options.body }));
+// SQLite's WAL checkpoints run on their own thread so that no commit waits for one (checkpoint-worker.ts).
 let checkpointer: Worker | undefined;
-if (separateCheckpoints && store instanceof SqliteAuditStore) {
+if (sqliteStore && separateCheckpoints) {
   checkpointer = new Worker(new URL('./checkpoint-worker.js', import.meta.url), {
     workerData: { path: init.path, intervalMs: init.checkpointIntervalMs ?? 200, restartFrames: RESTART_FRAMES, fsync: init.options.fsync } satisfies CheckpointInit,
   });
   checkpointer.on('error', () => {
     // Without it, the writer connection checkpoints again (the WAL must not grow without bound).
     checkpointer = undefined;
-    (store as SqliteAuditStore).resumeAutoCheckpoint();
+    sqliteStore.resumeAutoCheckpoint();
   });
   checkpointer.unref();
 }

@@ -101,8 +101,9 @@ export async function startTestPostgres(): Promise<TestPostgres | { skip: string
   chmodSync(dir, 0o700);
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
-  const run = (cmd: string[]) => spawnSync(runAs[0] ?? cmd[0]!, [...runAs.slice(1), ...(runAs.length ? cmd : cmd.slice(1))], { encoding: 'utf8' });
-  const init = run([initdb, '-D', data, '-U', 'telltale', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']);
+  /** A command line as the server's user: [program, args]. */
+  const asServerUser = (cmd: string[]): [string, string[]] => (runAs.length ? [runAs[0]!, [...runAs.slice(1), ...cmd]] : [cmd[0]!, cmd.slice(1)]);
+  const init = spawnSync(...asServerUser([initdb, '-D', data, '-U', 'telltale', '-A', 'trust', '-E', 'UTF8', '--locale=C', '--no-sync']), { encoding: 'utf8' });
   if (init.status !== 0) {
     rmSync(dir, { recursive: true, force: true });
     return { skip: `initdb failed: ${(init.stderr || init.stdout).trim().split('\n').slice(-2).join(' ')}` };
@@ -111,8 +112,7 @@ export async function startTestPostgres(): Promise<TestPostgres | { skip: string
   let log = '';
   // fsync off: the tests kill guards, never this server; what a commit guarantees on the
   // server's disk is PostgreSQL's own business.
-  const args = [postgres, '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100'];
-  const server = spawn(runAs[0] ?? args[0]!, [...runAs.slice(1), ...(runAs.length ? args : args.slice(1))], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const server = spawn(...asServerUser([postgres, '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'max_connections=100']), { stdio: ['ignore', 'ignore', 'pipe'] });
   server.stderr!.on('data', (d: Buffer) => (log = (log + d.toString()).slice(-4000)));
   const kill = () => {
     // SIGQUIT: PostgreSQL's immediate shutdown.

@@ -44,6 +44,9 @@ export function parseTime(value: string, what: string, now = Date.now()): number
   return t;
 }
 
+/** A reader splits no bodies: the stores only require the option. */
+const READER_BODIES = { mode: 'redacted', maxFieldChars: 65536 } as const;
+
 async function openStore(opts: CommonOptions): Promise<AuditStore> {
   let url = opts.db;
   if (!url) {
@@ -58,7 +61,7 @@ async function openStore(opts: CommonOptions): Promise<AuditStore> {
   if (store.kind === 'none') throw new UsageError("audit: this configuration keeps no audit log (audit.store: none); pass --db sqlite:PATH or postgres://…");
   if (store.kind === 'postgres') {
     try {
-      return await PostgresAuditStore.open(store.url, { body: { mode: 'redacted', maxFieldChars: 65536 }, readOnly: true });
+      return await PostgresAuditStore.open(store.url, { body: READER_BODIES, readOnly: true });
     } catch (error) {
       throw new InputError(error instanceof Error ? error.message : String(error));
     }
@@ -66,7 +69,7 @@ async function openStore(opts: CommonOptions): Promise<AuditStore> {
   const path = resolve(store.path);
   if (!existsSync(path)) throw new InputError(`no audit log at ${path}; run 'telltale guard' or 'telltale run' first, or pass --db sqlite:PATH`);
   try {
-    return new SqliteAuditStore(path, { body: { mode: 'redacted', maxFieldChars: 65536 }, fsync: 'normal', readOnly: true });
+    return new SqliteAuditStore(path, { body: READER_BODIES, fsync: 'normal', readOnly: true });
   } catch (error) {
     throw new InputError(`cannot open audit log ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
