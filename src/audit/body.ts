@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import type { BodyOptions } from './store.js';
 import { readKey, scanItems, skipWs, valueEnd } from '../core/request-inspection/json-bytes.js';
 import { longestPrefix } from '../core/request-inspection/incremental.js';
+import { BodyBytes } from './body-bytes.js';
 
 export interface Block {
   hash: string;
@@ -70,7 +71,8 @@ interface Range {
 }
 
 interface SplitSnapshot {
-  raw: Buffer;
+  /** As it came: a body that continues an earlier one shares that body's bytes (body-bytes.ts). */
+  raw: BodyBytes;
   /** The record whose body (as the guard sent it) this is; none for a body given as text. */
   id: string | undefined;
   ranges: Range[];
@@ -99,10 +101,10 @@ export class BodySplitter {
    * `source`, for bytes: the record they belong to, and what the caller knows of them
    * (see BodySource). Text bodies (redacted by the guard) are split on their own.
    */
-  split(body: string | Uint8Array, source?: BodySource): SplitBody | null {
+  split(body: string | Uint8Array | BodyBytes, source?: BodySource): SplitBody | null {
     if (this.options.mode === 'none') return null;
-    const raw = typeof body === 'string' ? Buffer.from(body) : Buffer.from(body.buffer, body.byteOffset, body.byteLength);
-    return this.splitRaw(raw, typeof body === 'string' ? undefined : source) ?? splitParsed(raw.toString('utf8'), this.options);
+    const raw = body instanceof BodyBytes ? body : BodyBytes.of(typeof body === 'string' ? Buffer.from(body) : body);
+    return this.splitRaw(raw, typeof body === 'string' ? undefined : source) ?? splitParsed(typeof body === 'string' ? body : raw.slice().toString('utf8'), this.options);
   }
 
   /**
@@ -110,7 +112,7 @@ export class BodySplitter {
    * where they equal an earlier body: `prefix`), else its text (`record.body`, redacted by
    * the guard). Null when the record has no body, or when bodies are not kept.
    */
-  splitRecord(record: { id: string; body: string | null }, bytes?: Uint8Array, prefix?: BodyPrefix): SplitBody | null {
+  splitRecord(record: { id: string; body: string | null }, bytes?: Uint8Array | BodyBytes, prefix?: BodyPrefix): SplitBody | null {
     if (bytes) return this.split(bytes, { id: record.id, json: true, ...(prefix ? { prefix } : {}) });
     return record.body === null ? null : this.split(record.body);
   }
@@ -120,7 +122,7 @@ export class BodySplitter {
    * that ends within those bytes: the caller compared them (the guard's parser, which
    * keeps the same bodies), so they are not compared again.
    */
-  private known(raw: Buffer, prefix: BodyPrefix): { snap: SplitSnapshot; k: number } | null {
+  private known(raw: BodyBytes, prefix: BodyPrefix): { snap: SplitSnapshot; k: number } | null {
     const snap = this.snaps.find((s) => s.id === prefix.id);
     if (!snap || prefix.length > raw.length || prefix.length > snap.raw.length) return null;
     let lo = -1;
@@ -133,18 +135,24 @@ export class BodySplitter {
     return lo >= 0 ? { snap, k: lo } : null;
   }
 
-  private find(raw: Buffer): { snap: SplitSnapshot; k: number } | null {
-    const candidates: { snap: SplitSnapshot; k: number; ends: number[] }[] = [];
+  /**
+   * Without a hint (a body the caller did not compare), the snapshot it starts like. Compares
+   * whole bytes: a body in pieces is joined here, which the hinted path never needs.
+   */
+  private find(body: BodyBytes): { snap: SplitSnapshot; k: number } | null {
+    const raw = body.flat();
+    const candidates: { snap: SplitSnapshot; k: number; ends: number[]; old: Buffer }[] = [];
     for (const snap of this.snaps) {
       const ends = snap.ends;
-      const k = longestPrefix(raw, snap.raw, ends, true);
-      if (k >= 0) candidates.push({ snap, k, ends });
+      const old = snap.raw.flat();
+      const k = longestPrefix(raw, old, ends, true);
+      if (k >= 0) candidates.push({ snap, k, ends, old });
     }
     candidates.sort((a, b) => b.ends[b.k]! - a.ends[a.k]!);
     for (const c of candidates.slice(0, 8)) {
       const end = c.ends[c.k]!;
-      if (raw.compare(c.snap.raw, 0, end, 0, end) === 0) return c;
-      const k = longestPrefix(raw, c.snap.raw, c.ends, false);
+      if (raw.compare(c.old, 0, end, 0, end) === 0) return c;
+      const k = longestPrefix(raw, c.old, c.ends, false);
       if (k >= 0) return { snap: c.snap, k };
     }
     return null;
@@ -156,17 +164,20 @@ export class BodySplitter {
    * turn, so the hash identifies a block already stored. Null when the body is not a JSON
    * object this scanner can follow (the parse path handles it).
    */
-  private splitRaw(raw: Buffer, source: BodySource | undefined): SplitBody | null {
+  private splitRaw(raw: BodyBytes, source: BodySource | undefined): SplitBody | null {
     const max = this.options.mode === 'full' ? Infinity : this.options.maxFieldChars;
     const hinted = source?.prefix ? this.known(raw, source.prefix) : null;
     const hit = hinted ?? this.find(raw);
     const ranges: Range[] = hit ? hit.snap.ranges.slice(0, hit.k + 1) : [];
     const hashes: (string | null)[] = hit ? hit.snap.hashes.slice(0, hit.k + 1) : [];
+    const resume = hit ? hit.snap.ranges[hit.k]! : null;
+    // Everything this split reads lies past `base`: what the earlier body's blocks covered is
+    // reused. `tail` is those bytes (a view on the piece that brought them, usually).
+    const base = resume ? resume.end : 0;
+    const tail = raw.slice(base);
     try {
-      const resume = hit ? hit.snap.ranges[hit.k]! : null;
-      const base = resume ? resume.end : 0;
       const found: Range[] = [];
-      scanBlocks(raw.toString('latin1', base), resume ? { ...resume, start: 0, end: 0 } : null, found);
+      scanBlocks(tail.toString('latin1'), resume ? { ...resume, start: 0, end: 0 } : null, found);
       for (const r of found) ranges.push({ start: r.start + base, end: r.end + base, inArray: r.inArray });
     } catch {
       return null;
@@ -181,14 +192,16 @@ export class BodySplitter {
       let hash = hashes[i];
       if (hash === undefined) {
         hash = null;
-        if (end - start >= MIN_BLOCK_BYTES || raw.subarray(start, end).includes(BLOCK_KEY_BYTES)) {
+        // A range with no hash yet is new: it lies in `tail`.
+        const bytes = tail.subarray(start - base, end - base);
+        if (end - start >= MIN_BLOCK_BYTES || bytes.includes(BLOCK_KEY_BYTES)) {
           // Only a block longer than the cap can hold a string longer than the cap.
           let capped: string | undefined;
           if (end - start > max) {
-            const text = raw.toString('utf8', start, end);
+            const text = bytes.toString('utf8');
             if (text.length > max) capped = JSON.stringify(cap(JSON.parse(text), max));
           }
-          hash = createHash('sha256').update(capped ?? raw.subarray(start, end)).digest('hex');
+          hash = createHash('sha256').update(capped ?? bytes).digest('hex');
         }
         hashes.push(hash);
       }
@@ -197,19 +210,19 @@ export class BodySplitter {
         blocks.push({
           hash: h,
           content: () => {
-            const text = raw.toString('utf8', start, end);
+            const text = raw.slice(start, end).toString('utf8');
             return text.length > max ? JSON.stringify(cap(JSON.parse(text), max)) : text;
           },
         });
       }
       if (i < reused) continue;
       if (hash !== null) {
-        skeleton += `${raw.toString('utf8', pos, start)}{"$block":"${hash}"}`;
+        skeleton += `${tail.toString('utf8', pos - base, start - base)}{"$block":"${hash}"}`;
         pos = end;
       }
-      skeletons.push(skeleton + raw.toString('utf8', pos, end));
+      skeletons.push(skeleton + tail.toString('utf8', pos - base, end - base));
     }
-    skeleton += raw.toString('utf8', pos);
+    skeleton += tail.toString('utf8', pos - base);
     // The skeleton is the body with whole values replaced by block references: JSON when
     // the body is. Checked unless the caller parsed the body (`source.json`), or for the cap.
     let parsed: unknown;

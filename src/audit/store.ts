@@ -6,13 +6,15 @@
  */
 import type { AuditRecord, BeginRecord, CompleteRecord } from './record.js';
 import type { BodyPrefix } from './body.js';
+import type { BodyBytes } from './body-bytes.js';
 
 /**
  * `bodyBytes`, when given, is the body to store as UTF-8 JSON (instead of `record.body`),
  * as the guard parsed it; `bodyPrefix`: its leading bytes equal those of an earlier
  * record's body (the guard's parser compared them), so the store need not search for that.
+ * The writer thread passes bodies in the pieces they came in (body-bytes.ts).
  */
-export type WriteOp = { op: 'begin'; record: BeginRecord; bodyBytes?: Uint8Array; bodyPrefix?: BodyPrefix } | { op: 'complete'; record: CompleteRecord };
+export type WriteOp = { op: 'begin'; record: BeginRecord; bodyBytes?: Uint8Array | BodyBytes; bodyPrefix?: BodyPrefix } | { op: 'complete'; record: CompleteRecord };
 
 /**
  * How often a store refreshes the time of a block it keeps using (for retention): a block

@@ -12,6 +12,7 @@ import type { AuditStore, WriteOp } from './store.js';
 import type { CheckpointInit, ToCheckpointer } from './checkpoint-worker.js';
 import type { BodyPrefix } from './body.js';
 import { BodyWindow } from './body-window.js';
+import { BodyBytes } from './body-bytes.js';
 
 export interface WorkerInit {
   /** The SQLite file (or ':memory:'); unused when `postgresUrl` is set. */
@@ -79,34 +80,32 @@ if (sqliteStore && separateCheckpoints) {
 }
 const queue: { seq: number; op: WriteOp }[] = [];
 /** Bodies that came ahead of their records (BodyMessage), by record id. */
-const stash = new Map<string, Uint8Array>();
+const stash = new Map<string, BodyBytes>();
 /** The last bodies received, as the guard's thread counts them (WorkerSink.bodyWindow). */
-const recent = new BodyWindow<Uint8Array | null>();
+const recent = new BodyWindow<BodyBytes | null>();
 /** Bodies that could not be rebuilt since the last commit: reported with its acknowledgement. */
 const bodyErrors: string[] = [];
 
 /**
  * The whole body of record `id`: `bytes`, after the first `base.length` bytes of a body
- * received before. Added to the window, as the guard's thread added it. Undefined (and
- * the record is stored without its body) if the base is missing, which the guard's own
- * window rules out; a failure is reported rather than a wrong body stored.
+ * received before, kept as those two pieces (not joined: body-bytes.ts). Added to the
+ * window, as the guard's thread added it. Undefined (and the record is stored without its
+ * body) if the base is missing, which the guard's own window rules out; a failure is
+ * reported rather than a wrong body stored.
  */
-function receiveBody(id: string, bytes: Uint8Array, base: BodyPrefix | undefined): Uint8Array | undefined {
-  let body = bytes;
+function receiveBody(id: string, bytes: Uint8Array, base: BodyPrefix | undefined): BodyBytes | undefined {
+  let body: BodyBytes;
   if (base) {
     const prior = recent.get(base.id)?.value;
-    if (!prior || prior.byteLength < base.length) {
+    if (!prior || prior.length < base.length) {
       bodyErrors.push(`the body of ${id} was sent as a continuation of ${base.id}, which the writer no longer has; stored without its body`);
       // Counted all the same: the two windows must stay alike.
       recent.add(id, base.length + bytes.byteLength, null);
       return undefined;
     }
-    const whole = Buffer.allocUnsafeSlow(base.length + bytes.byteLength);
-    whole.set(prior.subarray(0, base.length), 0);
-    whole.set(bytes, base.length);
-    body = whole;
-  }
-  recent.add(id, body.byteLength, body);
+    body = prior.continuedBy(base.length, bytes);
+  } else body = BodyBytes.of(bytes);
+  recent.add(id, body.length, body);
   return body;
 }
 
