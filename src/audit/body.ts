@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { BodyOptions } from './store.js';
 import { readKey, scanItems, skipWs, valueEnd } from '../core/request-inspection/json-bytes.js';
-import { longestPrefix } from '../core/request-inspection/incremental.js';
+import { bestPrefix } from '../core/request-inspection/incremental.js';
 import { BodyBytes } from './body-bytes.js';
 
 export interface Block {
@@ -140,22 +140,8 @@ export class BodySplitter {
    * whole bytes: a body in pieces is joined here, which the hinted path never needs.
    */
   private find(body: BodyBytes): { snap: SplitSnapshot; k: number } | null {
-    const raw = body.flat();
-    const candidates: { snap: SplitSnapshot; k: number; ends: number[]; old: Buffer }[] = [];
-    for (const snap of this.snaps) {
-      const ends = snap.ends;
-      const old = snap.raw.flat();
-      const k = longestPrefix(raw, old, ends, true);
-      if (k >= 0) candidates.push({ snap, k, ends, old });
-    }
-    candidates.sort((a, b) => b.ends[b.k]! - a.ends[a.k]!);
-    for (const c of candidates.slice(0, 8)) {
-      const end = c.ends[c.k]!;
-      if (raw.compare(c.old, 0, end, 0, end) === 0) return c;
-      const k = longestPrefix(raw, c.old, c.ends, false);
-      if (k >= 0) return { snap: c.snap, k };
-    }
-    return null;
+    const hit = bestPrefix(body.flat(), this.snaps, (snap) => snap.raw.flat(), (snap) => snap.ends);
+    return hit && { snap: hit.body, k: hit.k };
   }
 
   /**

@@ -92,6 +92,31 @@ export function longestPrefix(raw: Buffer, old: Buffer, ends: readonly number[],
   return lo;
 }
 
+/**
+ * Among earlier bodies, the one whose leading bytes equal `raw`'s up to the end of one of
+ * its items, the longest such; `k` is that item. Each body is probed by binary search on
+ * 16-byte windows before each item end (cheap); the best candidates are then confirmed by
+ * comparing everything before it (a memcmp). Shared by the guard's parser and the audit
+ * body splitter, which keep their own recent bodies.
+ */
+export function bestPrefix<B>(raw: Buffer, bodies: readonly B[], bytesOf: (body: B) => Buffer, endsOf: (body: B) => readonly number[]): { body: B; k: number } | null {
+  const candidates: { body: B; k: number; old: Buffer; ends: readonly number[] }[] = [];
+  for (const body of bodies) {
+    const old = bytesOf(body);
+    const ends = endsOf(body);
+    const k = longestPrefix(raw, old, ends, true);
+    if (k >= 0) candidates.push({ body, k, old, ends });
+  }
+  candidates.sort((a, b) => b.ends[b.k]! - a.ends[a.k]!);
+  for (const c of candidates.slice(0, 8)) {
+    if (same(raw, c.old, 0, c.ends[c.k]!)) return { body: c.body, k: c.k };
+    // A probe was fooled (equal windows, earlier difference): search with full compares.
+    const k = longestPrefix(raw, c.old, c.ends, false);
+    if (k >= 0) return { body: c.body, k };
+  }
+  return null;
+}
+
 export class IncrementalParser {
   private snaps: Snapshot[] = [];
   private bytes = 0;
@@ -109,34 +134,12 @@ export class IncrementalParser {
    * record's id: its writer then knows where the bytes it was sent before end).
    */
   parse(raw: Buffer, tag?: string): ParseResult {
-    const hit = this.find(raw);
+    const hit = bestPrefix(raw, this.snaps, (snap) => snap.raw, (snap) => snap.ends);
     if (hit) {
-      const r = this.parseTail(raw, hit.snap, hit.item, tag);
+      const r = this.parseTail(raw, hit.body, hit.k, tag);
       if (r) return r;
     }
     return this.parseFull(raw, tag);
-  }
-
-  /**
-   * The snapshot and item index whose end is the longest prefix of `raw`. Each snapshot
-   * is probed by binary search on 16-byte windows before each item end (cheap); the
-   * best candidate is then confirmed by comparing everything before it (a memcmp).
-   */
-  private find(raw: Buffer): { snap: Snapshot; item: number } | null {
-    const candidates: { snap: Snapshot; item: number }[] = [];
-    for (const snap of this.snaps) {
-      const k = longestPrefix(raw, snap.raw, snap.ends, true);
-      if (k >= 0) candidates.push({ snap, item: k });
-    }
-    candidates.sort((a, b) => b.snap.ends[b.item]! - a.snap.ends[a.item]!);
-    for (const c of candidates.slice(0, 8)) {
-      const end = c.snap.ends[c.item]!;
-      if (same(raw, c.snap.raw, 0, end)) return c;
-      // A probe was fooled (equal windows, earlier difference): search with full compares.
-      const k = longestPrefix(raw, c.snap.raw, c.snap.ends, false);
-      if (k >= 0) return { snap: c.snap, item: k };
-    }
-    return null;
   }
 
   private parseTail(raw: Buffer, snap: Snapshot, item: number, tag: string | undefined): ParseResult | null {
