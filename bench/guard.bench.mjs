@@ -31,7 +31,7 @@ import autocannon from 'autocannon';
 import { agentRequest, SESSIONS } from './guard-bodies.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-// telltale needs Node >= 22.13: run every server under the Node the package installs.
+// telltale needs Node >= 22.19: run every server under the Node the package installs.
 const NODE = existsSync(join(ROOT, 'node_modules/.bin/node')) ? join(ROOT, 'node_modules/.bin/node') : process.execPath;
 const quick = process.argv.includes('--quick');
 const LATENCY_S = quick ? 3 : 5;

@@ -1,6 +1,6 @@
 #!/usr/bin/env -S node --max-semi-space-size=32 --expose-gc
 /**
- * Entry point of the `telltale` binary. telltale needs Node >= 22.13 (node:sqlite,
+ * Entry point of the `telltale` binary. telltale needs Node >= 22.19 (node:sqlite, undici 8,
  * oxc-parser raw transfer). The package depends on the `node@22` npm package, so
  * when an older system Node starts this file we re-run it under that Node instead
  * of failing. `--max-semi-space-size=32`: parsing a 13 MB bundle allocates
@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
-if (major < 22 || (major === 22 && minor < 13)) {
+if (major < 22 || (major === 22 && minor < 19)) {
   const require = createRequire(import.meta.url);
   let bundled: string | undefined;
   try {
@@ -23,7 +23,7 @@ if (major < 22 || (major === 22 && minor < 13)) {
     bundled = undefined;
   }
   if (!bundled || process.env.TELLTALE_REEXEC) {
-    process.stderr.write(`telltale: needs Node >= 22.13 (this is ${process.versions.node}); install it or run 'npm install' in the telltale package\n`);
+    process.stderr.write(`telltale: needs Node >= 22.19 (this is ${process.versions.node}); install it or run 'npm install' in the telltale package\n`);
     process.exit(2);
   }
   const result = spawnSync(bundled, ['--max-semi-space-size=32', '--expose-gc', process.argv[1]!, ...process.argv.slice(2)], {

@@ -26,21 +26,42 @@ export function endToEndHeaders(raw: string[], skip?: ReadonlySet<string>): stri
 }
 
 /**
- * Pipes `upRes`'s body to `res` chunk by chunk, with backpressure, except the
- * bytes that complete a body of declared length: a client sees such a response
- * end with its last byte, not with res.end(), so those wait. After the record
- * is committed, end the response with `held()`. `onBytes` counts every chunk.
+ * Relays a response body to `res` chunk by chunk, except the bytes that complete a body
+ * of declared length (`declared`, or -1): a client sees such a response end with its
+ * last byte, not with res.end(), so those wait. After the record is committed, end the
+ * response with `held()`. Used with both upstream clients (node:http's IncomingMessage
+ * in the forward proxy, undici's handler in the reverse proxy).
  */
+export class HeldLastRelay {
+  private relayed = 0;
+  private heldBytes: Buffer | undefined;
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly declared: number,
+  ) {}
+
+  /** Relays (or holds) `chunk`; false when `res` wants the source paused until its 'drain'. */
+  push(chunk: Buffer): boolean {
+    this.relayed += chunk.length;
+    if (this.declared >= 0 && this.relayed >= this.declared) {
+      this.heldBytes = this.heldBytes ? Buffer.concat([this.heldBytes, chunk]) : chunk;
+      return true;
+    }
+    return this.res.write(chunk);
+  }
+
+  held(): Buffer | undefined {
+    return this.heldBytes;
+  }
+}
+
+/** HeldLastRelay over a node:http response, with backpressure. `onBytes` counts every chunk. */
 export function relayHoldingLast(upRes: IncomingMessage, res: ServerResponse, onBytes: (n: number) => void): { held(): Buffer | undefined } {
-  const declared = upRes.headers['content-length'] === undefined ? -1 : Number(upRes.headers['content-length']);
-  let relayed = 0;
-  let held: Buffer | undefined;
+  const relay = new HeldLastRelay(res, upRes.headers['content-length'] === undefined ? -1 : Number(upRes.headers['content-length']));
   upRes.on('data', (chunk: Buffer) => {
-    relayed += chunk.length;
     onBytes(chunk.length);
-    if (declared >= 0 && relayed >= declared) held = held ? Buffer.concat([held, chunk]) : chunk;
-    else if (!res.write(chunk)) upRes.pause();
+    if (!relay.push(chunk)) upRes.pause();
   });
   res.on('drain', () => upRes.resume());
-  return { held: () => held };
+  return relay;
 }

@@ -11,10 +11,9 @@
  * response can find it in the log.
  */
 import { isUtf8 } from 'node:buffer';
-import http, { type IncomingMessage, type ServerResponse, type OutgoingHttpHeaders } from 'node:http';
-import https from 'node:https';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import tls, { type SecureContext, type TLSSocket } from 'node:tls';
+import type { SecureContext, TLSSocket } from 'node:tls';
 import { performance } from 'node:perf_hooks';
 import type { GuardConfig, ApiKind } from '../core/policy/config.js';
 import { endpointOf, interceptedMatch, interceptTargets, matchRoute, sortRoutes, type RouteMatch } from '../core/policy/routes.js';
@@ -32,14 +31,18 @@ import type { BodyPrefix } from '../audit/body.js';
 import { guardError, type GuardErrorKind } from './responses.js';
 import { handleConnect, handleAbsoluteUrl } from './forward-proxy.js';
 import { GuardStats } from './stats.js';
-import { endToEndHeaders, relayHoldingLast } from './http-relay.js';
+import { endToEndHeaders, HeldLastRelay } from './http-relay.js';
+import { UpstreamClient, isUpstreamTimeout, rawResponseHeaders, upstreamFailure, type UpstreamController } from './upstream.js';
 import { SecretScanBatcher } from './secret-batcher.js';
 
 export { OVERHEAD_HEADER, REQUEST_ID_HEADER } from './request-record.js';
 
-/** The reverse proxy sets Host to the upstream's own. */
-const NOT_FORWARDED = new Set(['host']);
-const NOT_FORWARDED_WHEN_REWRITTEN = new Set(['host', 'content-length']);
+/**
+ * The reverse proxy sets Host to the upstream's own. `expect` is answered by the guard
+ * (it reads the whole body before forwarding), so it is not passed on.
+ */
+const NOT_FORWARDED = new Set(['host', 'expect']);
+const NOT_FORWARDED_WHEN_REWRITTEN = new Set(['host', 'expect', 'content-length']);
 
 export interface GuardOptions {
   config: GuardConfig;
@@ -88,8 +91,10 @@ export class Guard {
   private inspecting = 0;
   /** API exchanges in progress, from the request's arrival to its final record. */
   private exchanges = 0;
+  /** The forward proxy's client (absolute-URL requests). */
   private readonly httpAgent = new http.Agent({ keepAlive: true, maxSockets: 256 });
-  private readonly httpsAgent: https.Agent;
+  /** The reverse proxy's client for the routes' upstreams. */
+  private readonly upstream: UpstreamClient;
   /** Decrypted tunnels (TLS interception) and the route their requests go to. */
   private readonly intercepted = new WeakMap<Socket, RouteConfig>();
 
@@ -114,8 +119,7 @@ export class Guard {
       intercept: options.interceptAuthority ? this.interceptHooks(options.interceptAuthority, config.routes) : undefined,
     };
     // Upstream TLS is always verified; extra CAs extend Node's defaults, never replace them.
-    const defaults = typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates];
-    this.httpsAgent = new https.Agent({ keepAlive: true, maxSockets: 256, ...(options.upstreamCa ? { ca: [...defaults, options.upstreamCa] } : {}) });
+    this.upstream = new UpstreamClient({ timeoutMs: config.limits.upstreamTimeoutMs, ...(options.upstreamCa ? { extraCa: options.upstreamCa } : {}) });
     this.server = http.createServer({ noDelay: true, keepAliveTimeout: 65_000, requestTimeout: 0, headersTimeout: 60_000 }, (req, res) => {
       this.handle(req, res).catch((error: unknown) => this.internalError(req, res, error));
     });
@@ -157,7 +161,7 @@ export class Guard {
       }, 2_000).unref();
     });
     this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    await this.upstream.close();
   }
 
   private internalError(req: IncomingMessage, res: ServerResponse, error: unknown): void {
@@ -388,15 +392,18 @@ export class Guard {
     record: () => void,
   ): Promise<void> {
     const ctx = this.ctx;
-    const secure = match.upstream.protocol === 'https:';
+    const upstream = this.upstream;
     const overheadBefore = base.overheadMs ?? 0;
     return new Promise<void>((resolve) => {
       let settled = false;
       let bytesOut = 0;
       let status: number | null = null;
-      // The request record is queued once, before the final record (writes are ordered): on
-      // the next tick after the request is handed to the socket, or here if the exchange
-      // ends first.
+      let controller: UpstreamController | undefined;
+      let clientGone = false;
+      let relay: HeldLastRelay | undefined;
+      // The request record is queued once, before the final record (writes are ordered):
+      // when the request's bytes are written to the upstream's socket, or here if the
+      // exchange ends first.
       let recorded = false;
       const recordOnce = () => {
         if (recorded) return;
@@ -411,85 +418,82 @@ export class Guard {
         if (error) ctx.log(`${base.method} ${base.path} ${status ?? '-'} ${outcome}: ${error}`);
         return ctx.sink.complete({ id: base.id, status, latencyMs: ms(t0), bytesOut, outcome, error, ...(overheadMs !== undefined ? { overheadMs } : {}) }, { sole: this.exchanges === 1 });
       };
-      const upReq = (secure ? https : http).request({
-        protocol: match.upstream.protocol,
-        hostname: match.upstream.hostname.replace(/^\[|\]$/g, ''),
-        port: match.upstream.port || (secure ? 443 : 80),
-        method: req.method,
-        path: match.upstreamPath,
-        headers: headers as unknown as OutgoingHttpHeaders,
-        agent: secure ? this.httpsAgent : this.httpAgent,
-        servername: secure ? match.upstream.hostname : undefined,
-      });
-      upReq.setTimeout(ctx.config.limits.upstreamTimeoutMs, () => {
-        upReq.destroy(new Error(`upstream did not answer within limits.upstreamTimeoutMs (${ctx.config.limits.upstreamTimeoutMs} ms)`));
-      });
+      let overhead = overheadBefore;
       // Client gone: stop the upstream exchange and record it.
       res.on('close', () => {
         if (!res.writableFinished && !settled) {
-          upReq.destroy();
+          clientGone = true;
+          // Settled first: the abort reports back through onResponseError, at once.
           void finish('client-aborted', 'client closed the connection before the response ended').then(() => resolve());
+          controller?.abort(new Error('client closed the connection'));
         }
       });
-      upReq.on('error', (error: NodeJS.ErrnoException) => {
-        if (settled) return;
-        const timeout = /upstreamTimeoutMs/.test(error.message);
-        const what = timeout ? error.message : `upstream ${match.upstream.host} failed: ${error.code ?? error.message}`;
-        if (!res.headersSent) {
-          const e = guardError(api, timeout ? 'upstream-timeout' : 'upstream-unreachable', `${what}; the request was recorded but got no answer`);
-          status = e.status;
-          bytesOut = Buffer.byteLength(e.body);
-          void finish(timeout ? 'upstream-timeout' : 'upstream-error', what).then(() => {
-            if (!res.destroyed) {
-              res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': bytesOut, [OVERHEAD_HEADER]: String(overheadBefore), [REQUEST_ID_HEADER]: base.id });
-              res.end(e.body);
-            }
-            resolve();
-          });
-        } else {
-          // Mid-stream: the status is already out; cut the connection so the client sees the failure.
-          void finish(timeout ? 'upstream-timeout' : 'upstream-error', `${what} after ${bytesOut} bytes of the response`).then(() => resolve());
-          res.destroy();
-        }
-      });
-      upReq.on('response', (upRes: IncomingMessage) => {
-        status = upRes.statusCode ?? 502;
-        const tHeaders = performance.now();
-        const out = endToEndHeaders(upRes.rawHeaders, NOT_FORWARDED);
-        const overhead = Math.round((overheadBefore + (performance.now() - tHeaders)) * 1000) / 1000;
-        out.push(OVERHEAD_HEADER, String(overhead), REQUEST_ID_HEADER, base.id);
-        res.writeHead(status, upRes.statusMessage, out);
-        // A fixed-length body's headers go with its bytes, in one write. So do a stream's when
-        // its first bytes come in the same read as the upstream's headers (they usually do):
-        // one write, one wake-up of the client. Otherwise they go alone at the end of this
-        // loop turn: SSE clients wait for them.
-        if (upRes.headers['content-length'] === undefined) {
-          setImmediate(() => {
-            if (bytesOut === 0 && !res.destroyed && !res.writableEnded) res.flushHeaders();
-          });
-        }
-        // The last chunk of a fixed-length body waits for the commit.
-        const relay = relayHoldingLast(upRes, res, (n) => (bytesOut += n));
-        upRes.on('end', () => {
+      res.on('drain', () => controller?.resume());
+      upstream.send(match.upstream.origin, req.method ?? 'GET', match.upstreamPath, headers, payload, {
+        onRequestStart(c) {
+          controller = c;
+          if (clientGone) c.abort(new Error('client closed the connection'));
+        },
+        onRequestSent: recordOnce,
+        onResponseStart(c, statusCode, parsedHeaders, statusMessage) {
+          // 1xx informational answers are not relayed (node:http did not either).
+          if (statusCode < 200 || settled) return;
+          status = statusCode;
+          const tHeaders = performance.now();
+          const out = endToEndHeaders(rawResponseHeaders(c, parsedHeaders), NOT_FORWARDED);
+          overhead = Math.round((overheadBefore + (performance.now() - tHeaders)) * 1000) / 1000;
+          out.push(OVERHEAD_HEADER, String(overhead), REQUEST_ID_HEADER, base.id);
+          res.writeHead(statusCode, statusMessage || undefined, out);
+          // A fixed-length body's headers go with its bytes, in one write. So do a stream's when
+          // its first bytes come in the same read as the upstream's headers (they usually do):
+          // one write, one wake-up of the client. Otherwise they go alone at the end of this
+          // loop turn: SSE clients wait for them.
+          const declared = parsedHeaders['content-length'];
+          if (declared === undefined) {
+            setImmediate(() => {
+              if (bytesOut === 0 && !res.destroyed && !res.writableEnded) res.flushHeaders();
+            });
+          }
+          // The last chunk of a fixed-length body waits for the commit.
+          relay = new HeldLastRelay(res, declared === undefined ? -1 : Number(declared));
+        },
+        onResponseData(c, chunk) {
+          if (settled || !relay) return;
+          bytesOut += chunk.length;
+          if (!relay.push(chunk)) c.pause();
+        },
+        onResponseEnd() {
           if (settled) return;
           // Commit the record, then end the response.
           void finish('completed', null, overhead).then(() => {
-            if (!res.destroyed) res.end(relay.held());
+            if (!res.destroyed) res.end(relay?.held());
             resolve();
           });
-        });
-        upRes.on('error', () => {
-          /* reported through upReq 'error' or 'aborted' */
-        });
-        upRes.on('aborted', () => {
+        },
+        onResponseError(_c, error) {
           if (settled) return;
-          void finish('upstream-error', `upstream ${match.upstream.host} closed the connection after ${bytesOut} bytes of the response`).then(() => resolve());
-          res.destroy();
-        });
+          const timeout = isUpstreamTimeout(error);
+          const what = timeout
+            ? `upstream did not answer within limits.upstreamTimeoutMs (${upstream.timeoutMs} ms)`
+            : `upstream ${match.upstream.host} failed: ${upstreamFailure(error)}`;
+          if (!res.headersSent) {
+            const e = guardError(api, timeout ? 'upstream-timeout' : 'upstream-unreachable', `${what}; the request was recorded but got no answer`);
+            status = e.status;
+            bytesOut = Buffer.byteLength(e.body);
+            void finish(timeout ? 'upstream-timeout' : 'upstream-error', what).then(() => {
+              if (!res.destroyed) {
+                res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': bytesOut, [OVERHEAD_HEADER]: String(overheadBefore), [REQUEST_ID_HEADER]: base.id });
+                res.end(e.body);
+              }
+              resolve();
+            });
+          } else {
+            // Mid-stream: the status is already out; cut the connection so the client sees the failure.
+            void finish(timeout ? 'upstream-timeout' : 'upstream-error', `${what} after ${bytesOut} bytes of the response`).then(() => resolve());
+            res.destroy();
+          }
+        },
       });
-      upReq.end(payload);
-      // The socket writes the request in a tick queued by end(); this one runs after it.
-      process.nextTick(recordOnce);
     });
   }
 }

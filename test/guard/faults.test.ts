@@ -144,7 +144,7 @@ describe('upstream faults', () => {
     expect(r.status).toBe(502);
     const e = JSON.parse(r.body) as { error: { type: string; message: string } };
     expect(e.error.type).toBe('api_error');
-    expect(e.error.message).toMatch(/upstream 127\.0\.0\.1:\d+ failed: (ECONNRESET|socket hang up)/);
+    expect(e.error.message).toMatch(/upstream 127\.0\.0\.1:\d+ failed: (ECONNRESET|socket hang up|other side closed)/);
     expect(recordOf(r.headers['x-telltale-request-id'])).toMatchObject({ status: 502, outcome: 'upstream-error' });
     await stillServing();
   });
