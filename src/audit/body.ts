@@ -15,11 +15,29 @@ export interface Block {
   hash: string;
   /** The block's (capped) JSON; computed on demand: a block already stored is not decoded. */
   content: () => string;
+  /**
+   * Where a store put this block, set by that store. A resent history's blocks carry it
+   * over from the body they were split from: the store need not look the hash up again.
+   */
+  stored?: StoredBlock;
+}
+
+/** A store's row for a block; `owner` tells the store it is its own and still valid. */
+export interface StoredBlock {
+  readonly owner: object;
+  readonly id: number;
+  readonly ms: number;
 }
 
 export interface SplitBody {
   skeleton: string;
   blocks: Block[];
+  /**
+   * When the body continues one split before: `skeleton` is `reused.skeleton + reused.rest`,
+   * where `reused.skeleton` is the same string as for that earlier body and holds its first
+   * `reused.blocks` blocks. A store may keep what it made of that part.
+   */
+  reused?: { skeleton: string; blocks: number; rest: string };
 }
 
 /** The body's first `length` bytes equal those of the body of record `id` (split before). */
@@ -81,6 +99,8 @@ interface SplitSnapshot {
   hashes: (string | null)[];
   /** skeletons[i]: the skeleton up to the end of range i (a resent history reuses it). */
   skeletons: string[];
+  /** The block of each range (null: not a block), for the store's marks (Block.stored). */
+  blocks: (Block | null)[];
 }
 
 /**
@@ -169,9 +189,13 @@ export class BodySplitter {
       return null;
     }
     const blocks: Block[] = [];
+    const rangeBlocks: (Block | null)[] = [];
     const reused = hit ? hit.k + 1 : 0;
     const skeletons: string[] = hit ? hit.snap.skeletons.slice(0, reused) : [];
-    let skeleton = reused ? skeletons[reused - 1]! : '';
+    const head = reused ? skeletons[reused - 1]! : '';
+    // The skeleton past `head`; `skeleton` is head + rest.
+    let rest = '';
+    let reusedBlocks = 0;
     let pos = reused ? ranges[reused - 1]!.end : 0;
     for (let i = 0; i < ranges.length; i++) {
       const { start, end } = ranges[i]!;
@@ -192,23 +216,29 @@ export class BodySplitter {
         hashes.push(hash);
       }
       if (hash !== null) {
-        const h = hash;
-        blocks.push({
-          hash: h,
+        const b: Block = {
+          hash,
           content: () => {
             const text = raw.slice(start, end).toString('utf8');
             return text.length > max ? JSON.stringify(cap(JSON.parse(text), max)) : text;
           },
-        });
-      }
+        };
+        // A new object reading this body's bytes (an older body's may be let go), with the store's mark.
+        const stored = i < reused ? hit!.snap.blocks[i]?.stored : undefined;
+        if (stored) b.stored = stored;
+        blocks.push(b);
+        rangeBlocks.push(b);
+        if (i < reused) reusedBlocks++;
+      } else rangeBlocks.push(null);
       if (i < reused) continue;
       if (hash !== null) {
-        skeleton += `${tail.toString('utf8', pos - base, start - base)}{"$block":"${hash}"}`;
+        rest += `${tail.toString('utf8', pos - base, start - base)}{"$block":"${hash}"}`;
         pos = end;
       }
-      skeletons.push(skeleton + tail.toString('utf8', pos - base, end - base));
+      skeletons.push(head + rest + tail.toString('utf8', pos - base, end - base));
     }
-    skeleton += tail.toString('utf8', pos - base);
+    rest += tail.toString('utf8', pos - base);
+    const skeleton = head + rest;
     // The skeleton is the body with whole values replaced by block references: JSON when
     // the body is. Checked unless the caller parsed the body (`source.json`), or for the cap.
     let parsed: unknown;
@@ -223,12 +253,12 @@ export class BodySplitter {
     if (ranges.length) {
       // The newest state of that conversation replaces the old one (see IncrementalParser).
       if (hit && hit.snap.ranges[hit.k]!.end * 2 >= hit.snap.ranges[hit.snap.ranges.length - 1]!.end) this.snaps.splice(this.snaps.indexOf(hit.snap), 1);
-      this.snaps.unshift({ raw, id: source?.id, ranges, hashes, ends: ranges.map((r) => r.end), skeletons });
+      this.snaps.unshift({ raw, id: source?.id, ranges, hashes, ends: ranges.map((r) => r.end), skeletons, blocks: rangeBlocks });
       if (this.snaps.length > this.maxBodies) this.snaps.pop();
     }
     // No string of a skeleton shorter than the cap is longer than it: store it as sent.
     if (capping) return { skeleton: JSON.stringify(cap(parsed, max)), blocks };
-    return { skeleton, blocks };
+    return reused ? { skeleton, blocks, reused: { skeleton: head, blocks: reusedBlocks, rest } } : { skeleton, blocks };
   }
 }
 

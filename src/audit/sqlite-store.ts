@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DatabaseSync, SQLInputValue, StatementSync } from 'node:sqlite';
-import { BodySplitter, joinBody, withBlockIds, type Block } from './body.js';
+import { BodySplitter, joinBody, withBlockIds, type Block, type SplitBody } from './body.js';
 import type { AuditRecord } from './record.js';
 import { BLOCK_REFRESH_MS, type AuditFilter, type AuditStore, type BodyOptions, type WriteOp } from './store.js';
 import { sqlite } from './sqlite.js';
@@ -71,6 +71,8 @@ interface Row extends RecordRow {
 
 /** Blocks whose hash this connection remembers: the deduplication window (layout 2). */
 const MAX_KNOWN_BLOCKS = 100_000;
+/** Skeleton heads whose id form is kept (idForm): about one per live conversation. */
+const MAX_ID_PREFIXES = 64;
 /** How blocks are keyed: by row id (2, current) or by hash (1, logs created before). */
 type Layout = 1 | 2;
 
@@ -102,6 +104,10 @@ export class SqliteAuditStore implements AuditStore {
   private readonly layout: Layout;
   /** Blocks this connection stored or loaded, with their row id and time: a block seen again is not rewritten (see write). */
   private readonly knownBlocks = new RecentMap<string, { id: number; ms: number }>(MAX_KNOWN_BLOCKS);
+  /** Marks blocks as this connection's (Block.stored); replaced when the remembered rows may be gone. */
+  private epoch: object = {};
+  /** Id forms of skeleton heads that later bodies continue (see idForm), oldest first. */
+  private readonly idPrefixes = new Map<string, { text: string; ids: number[] }>();
   private readonly splitter: BodySplitter;
 
   constructor(
@@ -180,11 +186,19 @@ export class SqliteAuditStore implements AuditStore {
             for (const b of split.blocks) {
               // Agents resend the whole history every turn: rewriting each known block
               // would put a page per block into the WAL. Refresh its time hourly, for retention.
-              // (A block twice in one body is known the second time.)
+              // (A block twice in one body is known the second time.) A block of a resent
+              // history carries its row from the last time (Block.stored): no lookup.
+              const mark = b.stored;
+              if (mark !== undefined && mark.owner === this.epoch && r.timeMs - mark.ms < BLOCK_REFRESH_MS) {
+                ids.push(mark.id);
+                continue;
+              }
               const seen = this.knownBlocks.get(b.hash);
-              ids.push(seen !== undefined && r.timeMs - seen.ms < BLOCK_REFRESH_MS ? seen.id : this.storeBlock(b, r.timeMs, seen?.id));
+              const id = seen !== undefined && r.timeMs - seen.ms < BLOCK_REFRESH_MS ? seen.id : this.storeBlock(b, r.timeMs, seen?.id);
+              b.stored = { owner: this.epoch, id, ms: seen !== undefined && id === seen.id && r.timeMs - seen.ms < BLOCK_REFRESH_MS ? seen.ms : r.timeMs };
+              ids.push(id);
             }
-            body = this.layout === 2 ? withBlockIds(split.skeleton, split.blocks, ids) : split.skeleton;
+            body = this.layout === 2 ? this.idForm(split, ids) : split.skeleton;
           }
           this.insert.run(...(recordValues(r, body, SQLITE_ROW) as SQLInputValue[]));
         } else {
@@ -196,9 +210,34 @@ export class SqliteAuditStore implements AuditStore {
     } catch (error) {
       this.db.exec('ROLLBACK');
       // Some remembered blocks may not have been committed.
-      this.knownBlocks.clear();
+      this.forgetBlocks();
       throw error;
     }
+  }
+
+  /** Forgets every block row this connection remembers (a rollback, a prune). */
+  private forgetBlocks(): void {
+    this.knownBlocks.clear();
+    this.idPrefixes.clear();
+    this.epoch = {};
+  }
+
+  /**
+   * The skeleton with block ids (layout 2). A body that continues an earlier one starts
+   * with that body's skeleton (split.reused): its id form is kept (a few, by the same
+   * string) and only the rest is converted.
+   */
+  private idForm(split: SplitBody, ids: readonly number[]): string {
+    const reused = split.reused;
+    if (!reused || reused.blocks === 0) return withBlockIds(split.skeleton, split.blocks, ids);
+    const n = reused.blocks;
+    let head = this.idPrefixes.get(reused.skeleton);
+    if (!head || head.ids.length !== n || head.ids.some((id, i) => id !== ids[i])) {
+      head = { text: withBlockIds(reused.skeleton, split.blocks.slice(0, n), ids.slice(0, n)), ids: ids.slice(0, n) };
+      if (this.idPrefixes.size >= MAX_ID_PREFIXES) this.idPrefixes.delete(this.idPrefixes.keys().next().value!);
+      this.idPrefixes.set(reused.skeleton, head);
+    }
+    return head.text + withBlockIds(reused.rest, split.blocks.slice(n), ids.slice(n));
   }
 
   /** Stores a block, or refreshes the time of one stored before (`knownId`); returns its row id. */
@@ -263,7 +302,7 @@ export class SqliteAuditStore implements AuditStore {
       this.db.exec('ROLLBACK');
       throw error;
     } finally {
-      this.knownBlocks.clear();
+      this.forgetBlocks();
     }
   }
 

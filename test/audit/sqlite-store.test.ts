@@ -103,6 +103,26 @@ describe('bodies in a new log (layout 2)', () => {
     expect(storedBody(path, later)).toBe(body(3));
   });
 
+  it('a resent history reuses the rows its blocks got, and not once this connection pruned them', () => {
+    const path = dbPath();
+    const store = open(path);
+    const t0 = Date.now() - 3 * 3_600_000;
+    const ops = [begin(body(3), t0), begin(body(4), t0 + 1_000), begin(body(4, 'x'), t0 + 2_000)];
+    for (const op of ops) store.write([op]);
+    // system, 3 tools, 4 turns, 4 more (another tag).
+    expect(count(path, 'SELECT count(*) FROM blocks')).toBe(12);
+    ops.forEach((op, i) => expect(storedBody(path, op)).toBe([body(3), body(4), body(4, 'x')][i]));
+    // Everything pruned, by this connection: the rows its splitter remembers are gone.
+    store.prune(t0 + 2 * 3_600_000);
+    expect(count(path, 'SELECT count(*) FROM blocks')).toBe(0);
+    // Within the hour of those rows' last refresh: only the prune says they are gone.
+    const after = begin(body(5), t0 + 3_000);
+    store.write([after]);
+    store.close();
+    expect(storedBody(path, after)).toBe(body(5));
+    expect(count(path, 'SELECT count(*) FROM blocks')).toBe(9);
+  });
+
   it('a request cannot make its stored body show another record\u2019s block', () => {
     const path = dbPath();
     const store = open(path);
