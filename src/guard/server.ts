@@ -86,7 +86,8 @@ export class Guard {
   private readonly routes: ReturnType<typeof sortRoutes>;
   private readonly policy: InspectionPolicy;
   private readonly cache = new InspectionCache();
-  private readonly parser = new IncrementalParser();
+  /** Bodies it drops for lack of room hand their inspection results to the cache, by text. */
+  private readonly parser = new IncrementalParser({ onDrop: (values) => this.cache.retire(values) });
   readonly secrets = new SecretScanBatcher();
   private inspecting = 0;
   /** API exchanges in progress, from the request's arrival to its final record. */
@@ -337,7 +338,8 @@ export class Guard {
           if (typeof p.model === 'string') base.model = p.model.slice(0, 200);
           base.stream = p.stream === true;
         }
-        outcome = await inspectRequest(endpoint, parsed, this.policy, this.cache, (texts) => this.secrets.scan(texts, this.inspecting === 1));
+        // A body the parser keeps enters its texts in the cache when the parser drops it.
+        outcome = await inspectRequest(endpoint, parsed, this.policy, this.cache, (texts) => this.secrets.scan(texts, this.inspecting === 1), !parsedBody.kept);
       } else isText = isUtf8(raw);
     }
     if (outcome) {

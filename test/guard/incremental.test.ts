@@ -250,3 +250,93 @@ describe('inspection over a resent history (memoized per parsed item)', () => {
     expect(c.findings.map((f) => f.pointer)).toEqual(['/messages/1/content']);
   });
 });
+
+describe('the text cache as the parser\'s victim cache', () => {
+  // Inert test data: a fake token in secretlint's GitHub format.
+  const FAKE_GITHUB_TOKEN = 'ghp_' + 'Z9y8X7w6V5u4T3s2R1q0P9o8N7m6L5k4J3i2';
+  const policy: InspectionPolicy = { hiddenChannels: 'log', secrets: 'redact', denyPathsAction: 'log', denyPaths: compileDenyPaths(DEFAULT_DENY_PATHS) };
+  const conversation = (c: number, turns: number) => ({
+    model: 'm',
+    system: [{ type: 'text', text: `agent ${c} ${'s'.repeat(300)}` }],
+    messages: Array.from({ length: turns }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: i === 1 ? `token ${FAKE_GITHUB_TOKEN} in conversation ${c}` : `conversation ${c} turn ${i} ${'w'.repeat(400)}` })),
+  });
+
+  it('hands back a dropped body\'s values, not a body replaced by its next turn', () => {
+    const dropped: unknown[][] = [];
+    const p = new IncrementalParser({ maxBodies: 2, onDrop: (values) => dropped.push(values) });
+    const a1 = p.parse(Buffer.from(JSON.stringify(conversation(1, 3))));
+    expect(a1.ok && a1.kept).toBe(true);
+    // Its next turn replaces it: nothing dropped.
+    const a2 = p.parse(Buffer.from(JSON.stringify(conversation(1, 5))));
+    expect(a2.ok && a2.reusedBytes).toBeGreaterThan(0);
+    expect(dropped).toEqual([]);
+    p.parse(Buffer.from(JSON.stringify(conversation(2, 3))));
+    expect(dropped).toEqual([]);
+    // A third conversation leaves no room for the first.
+    p.parse(Buffer.from(JSON.stringify(conversation(3, 3))));
+    expect(dropped).toHaveLength(1);
+    if (!a2.ok) return;
+    const body = a2.value as { model: string; system: unknown; messages: unknown[] };
+    // The same objects the parser handed out: the cache finds their inspection by them.
+    expect(dropped[0]![0]).toBe(body.model);
+    expect(dropped[0]![1]).toBe(body.system);
+    expect(dropped[0]!.slice(2)).toHaveLength(5);
+    for (let i = 0; i < 5; i++) expect(dropped[0]![2 + i]).toBe(body.messages[i]);
+  });
+
+  it('says when it does not keep a body (not an object with a history)', () => {
+    const p = new IncrementalParser();
+    const r = p.parse(Buffer.from(JSON.stringify({ model: 'm', input: 'a string, not a history' })));
+    expect(r.ok && r.kept).toBe(false);
+  });
+
+  it('a conversation back after it was dropped is not scanned again, and finds the same', async () => {
+    const cache = new InspectionCache();
+    const p = new IncrementalParser({ maxBodies: 2, onDrop: (values) => cache.retire(values) });
+    const scanned: string[] = [];
+    const counting = async (texts: readonly string[]) => {
+      scanned.push(...texts);
+      return (await import('../../src/core/secrets/scan.js')).scanSecrets(texts);
+    };
+    const inspect = async (body: unknown) => {
+      const r = p.parse(Buffer.from(JSON.stringify(body)));
+      expect(r.ok).toBe(true);
+      if (!r.ok) throw new Error('parse');
+      return inspectRequest('anthropic-messages', r.value, policy, cache, counting, !r.kept);
+    };
+    const first = await inspect(conversation(1, 4));
+    expect(first.findings.filter((f) => f.type === 'secret')).toHaveLength(1);
+    await inspect(conversation(2, 4));
+    await inspect(conversation(3, 4)); // drops conversation 1: its results enter the cache by text
+    scanned.length = 0;
+    // Conversation 1 again, one turn longer: parsed whole (the parser dropped it), but
+    // only the new turn is scanned; the secret in its history is still found and redacted.
+    const back = await inspect(conversation(1, 5));
+    expect(scanned).toEqual([`conversation 1 turn 4 ${'w'.repeat(400)}`]);
+    expect(back.findings.filter((f) => f.type === 'secret').map((f) => f.pointer)).toEqual(['/messages/1/content']);
+    expect(JSON.stringify(back.forwardBody)).not.toContain(FAKE_GITHUB_TOKEN);
+    const fresh = await inspectRequest('anthropic-messages', conversation(1, 5), policy);
+    expect(back.findings).toEqual(fresh.findings);
+  });
+
+  it('without a parser that keeps the body, texts enter the cache at once', async () => {
+    const cache = new InspectionCache();
+    const scanned: string[] = [];
+    const counting = async (texts: readonly string[]) => {
+      scanned.push(...texts);
+      return [];
+    };
+    await inspectRequest('anthropic-messages', conversation(7, 2), policy, cache, counting);
+    expect(scanned.length).toBeGreaterThan(0);
+    scanned.length = 0;
+    // New objects, same texts: nothing to scan.
+    await inspectRequest('anthropic-messages', conversation(7, 2), policy, cache, counting);
+    expect(scanned).toEqual([]);
+    // And a body the parser keeps does not enter them (it retires them when it drops the body).
+    const other = new InspectionCache();
+    await inspectRequest('anthropic-messages', conversation(8, 2), policy, other, counting, false);
+    scanned.length = 0;
+    await inspectRequest('anthropic-messages', conversation(8, 2), policy, other, counting, false);
+    expect(scanned.length).toBeGreaterThan(0);
+  });
+});

@@ -1,12 +1,26 @@
 /**
- * Memo of inspection results per field text. Agents resend the whole conversation on
- * every turn, so most fields of a request were inspected on the previous turn; this
- * makes the per-request cost proportional to what is new. Bounded by total characters
- * (oldest entries go first). Holds no I/O; one instance per guard.
+ * Memo of inspection results. Agents resend the whole conversation on every turn, so most
+ * fields of a request were inspected on the previous turn; this makes the per-request
+ * cost proportional to what is new. Two levels:
+ * - by object: the incremental parser hands the same parsed objects for a history resent
+ *   unchanged, and the results of their groups of fields are kept with them (weakly);
+ * - by text, for what the parser no longer keeps: when it drops a conversation (more
+ *   live conversations than it keeps), the results of that history's fields are entered
+ *   by text (`retire`), so the conversation's next turn, parsed whole, is not inspected
+ *   again. Bodies the parser does not keep at all enter their texts at once (`remember`).
+ *   Texts the parser still holds are not entered: holding every new text of every request
+ *   cost the guard ~100 µs per request in garbage collection and map upkeep under load
+ *   (measured, docs/guard.md "Stop 17").
+ * Bounded by total characters (oldest entries go first). Holds no I/O; one instance per guard.
  */
 import type { Field, FieldMemo, Part } from './fields.js';
 import type { HiddenFieldReport } from './hidden.js';
 import type { PathMatcher } from './deny-paths.js';
+
+/** Secrets are never shorter than this: shorter fields are not scanned (and not memoized). */
+export const MIN_SECRET_FIELD = 8;
+/** Shorter fields cost nothing to check for hidden characters: not memoized. */
+const MIN_HIDDEN_MEMO = 64;
 
 export interface CachedSecret {
   start: number;
@@ -105,22 +119,40 @@ export class InspectionCache {
     this.groupResults.set(fields, result);
   }
 
+  /** Secrets found in this text before (by text), if it was entered. */
   secrets(text: string): CachedSecret[] | undefined {
     return this.secretMap.get(text);
   }
 
-  setSecrets(text: string, found: CachedSecret[]): void {
-    this.secretMap.set(text, found);
-  }
-
+  /** The hidden-character report of this text (by text) if it was entered, else `compute()`. */
   hidden(text: string, part: Part, compute: () => HiddenFieldReport | null): HiddenFieldReport | null {
     // Short ASCII fields are the bulk and cost nothing to check: skip the map.
-    if (text.length < 64) return compute();
-    const map = part === 'agent' ? this.agentHidden : this.otherHidden;
-    const hit = map.get(text);
-    if (hit !== undefined) return hit;
-    const report = compute();
-    map.set(text, report);
-    return report;
+    if (text.length < MIN_HIDDEN_MEMO) return compute();
+    const hit = (part === 'agent' ? this.agentHidden : this.otherHidden).get(text);
+    return hit !== undefined ? hit : compute();
+  }
+
+  /** Enters the results of a group of fields by their texts. */
+  remember(fields: readonly Field[], result: GroupResult): void {
+    const secrets = result.secrets.length ? new Map(result.secrets) : undefined;
+    const hidden = result.hidden.length ? new Map(result.hidden) : undefined;
+    for (const f of fields) {
+      const text = f.value;
+      if (text.length >= MIN_SECRET_FIELD) this.secretMap.set(text, secrets?.get(f) ?? []);
+      if (text.length >= MIN_HIDDEN_MEMO) (f.part === 'agent' ? this.agentHidden : this.otherHidden).set(text, hidden?.get(f) ?? null);
+    }
+  }
+
+  /**
+   * Parsed values the parser stops keeping (top-level values and history items of a body):
+   * the results of their groups, if inspected, are entered by text (see the class comment).
+   */
+  retire(values: readonly unknown[]): void {
+    for (const v of values) {
+      if (v === null || typeof v !== 'object') continue;
+      const memo = this.fieldMemo.get(v);
+      const result = memo && this.groupResults.get(memo.fields);
+      if (memo && result) this.remember(memo.fields, result);
+    }
   }
 }

@@ -44,6 +44,8 @@ export type ParseResult =
       reusedBytes: number;
       /** The tag that earlier body was parsed with, when reusedBytes > 0. */
       reusedFrom?: string;
+      /** The parser keeps this body's parsed values (until onDrop hands them back). */
+      kept: boolean;
     }
   | { ok: false; reason: 'utf8' | 'json'; message: string };
 
@@ -52,6 +54,13 @@ export interface IncrementalParserOptions {
   maxBodies?: number;
   /** Total bytes of bodies kept. */
   maxBytes?: number;
+  /**
+   * Called with a body's parsed values (top-level values before the history, and the
+   * history items) when the parser stops keeping it for lack of room: a conversation that
+   * went quiet while others went on. Not called when a body is replaced by its next turn,
+   * which holds the same objects.
+   */
+  onDrop?: (values: unknown[]) => void;
 }
 
 /** Equal bytes in [from, to) of both buffers. */
@@ -122,10 +131,12 @@ export class IncrementalParser {
   private bytes = 0;
   private readonly maxBodies: number;
   private readonly maxBytes: number;
+  private readonly onDrop: ((values: unknown[]) => void) | undefined;
 
   constructor(options: IncrementalParserOptions = {}) {
     this.maxBodies = options.maxBodies ?? 64;
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.onDrop = options.onDrop;
   }
 
   /**
@@ -176,9 +187,9 @@ export class IncrementalParser {
     // The new body is the newest state of that conversation: it replaces the old one
     // (unless it shares only a small part of it, e.g. another conversation with the same
     // opening), which keeps one body per conversation and the search short.
-    if (ends.length === items.length) this.remember({ raw, tag, key: snap.key, before: snap.before, items, ends }, cut * 2 >= snap.ends[snap.ends.length - 1]! ? snap : undefined);
+    const kept = ends.length === items.length && this.remember({ raw, tag, key: snap.key, before: snap.before, items, ends }, cut * 2 >= snap.ends[snap.ends.length - 1]! ? snap : undefined);
     let text: string | undefined;
-    const out: ParseResult = { ok: true, value: merged, text: () => (text ??= raw.toString('utf8')), reusedBytes: cut };
+    const out: ParseResult = { ok: true, value: merged, text: () => (text ??= raw.toString('utf8')), reusedBytes: cut, kept };
     if (snap.tag !== undefined) out.reusedFrom = snap.tag;
     return out;
   }
@@ -192,16 +203,16 @@ export class IncrementalParser {
     } catch (error) {
       return { ok: false, reason: 'json', message: error instanceof Error ? error.message.split('\n')[0]! : 'parse error' };
     }
-    if (value && typeof value === 'object' && !Array.isArray(value)) this.snapshotFull(raw, value as Record<string, unknown>, tag);
-    return { ok: true, value, text: () => text, reusedBytes: 0 };
+    const kept = value !== null && typeof value === 'object' && !Array.isArray(value) && this.snapshotFull(raw, value as Record<string, unknown>, tag);
+    return { ok: true, value, text: () => text, reusedBytes: 0, kept };
   }
 
-  /** Finds the history array's item ends in a body parsed whole. */
-  private snapshotFull(body: Buffer, value: Record<string, unknown>, tag: string | undefined): void {
+  /** Finds the history array's item ends in a body parsed whole, and keeps it; false when it cannot. */
+  private snapshotFull(body: Buffer, value: Record<string, unknown>, tag: string | undefined): boolean {
     const raw = body.toString('latin1');
     try {
       let i = skipWs(raw, 0);
-      if (raw.charCodeAt(i) !== 0x7b) return;
+      if (raw.charCodeAt(i) !== 0x7b) return false;
       i = skipWs(raw, i + 1);
       // Every top-level key once (a duplicate would make the parsed values differ from
       // what the bytes before it say), and no __proto__.
@@ -209,10 +220,10 @@ export class IncrementalParser {
       let found: { key: string; ends: number[] } | undefined;
       while (raw.charCodeAt(i) !== 0x7d) {
         const { key, end } = readKey(raw, i);
-        if (seen.has(key) || key === '__proto__') return;
+        if (seen.has(key) || key === '__proto__') return false;
         seen.add(key);
         i = skipWs(raw, end);
-        if (raw.charCodeAt(i) !== 0x3a) return;
+        if (raw.charCodeAt(i) !== 0x3a) return false;
         i = skipWs(raw, i + 1);
         if (!found && HISTORY_KEYS.has(key) && raw.charCodeAt(i) === 0x5b) {
           const ends: number[] = [];
@@ -221,24 +232,26 @@ export class IncrementalParser {
         } else i = valueEnd(raw, i);
         i = skipWs(raw, i);
         if (raw.charCodeAt(i) === 44) i = skipWs(raw, i + 1);
-        else if (raw.charCodeAt(i) !== 0x7d) return;
+        else if (raw.charCodeAt(i) !== 0x7d) return false;
       }
-      if (!found) return;
+      if (!found) return false;
       const items = value[found.key];
-      if (!Array.isArray(items) || items.length === 0 || found.ends.length !== items.length) return;
+      if (!Array.isArray(items) || items.length === 0 || found.ends.length !== items.length) return false;
       const before: [string, unknown][] = [];
       for (const k of Object.keys(value)) {
         if (k === found.key) break;
         before.push([k, value[k]]);
       }
-      this.remember({ raw: body, tag, key: found.key, before, items, ends: found.ends });
+      return this.remember({ raw: body, tag, key: found.key, before, items, ends: found.ends });
     } catch {
       // Not a body this scanner follows: no snapshot, every request parsed whole.
+      return false;
     }
   }
 
-  private remember(snap: Snapshot, replaces?: Snapshot): void {
-    if (snap.ends.length === 0) return;
+  /** Keeps `snap` (in place of `replaces`, its previous turn); false when it is too large to keep. */
+  private remember(snap: Snapshot, replaces?: Snapshot): boolean {
+    if (snap.ends.length === 0) return false;
     if (replaces) {
       const i = this.snaps.indexOf(replaces);
       if (i >= 0) {
@@ -246,9 +259,25 @@ export class IncrementalParser {
         this.bytes -= replaces.raw.length;
       }
     }
-    if (snap.raw.length > this.maxBytes / 4) return;
+    if (snap.raw.length > this.maxBytes / 4) {
+      // Its previous turn, if any, is gone too: what it held is handed back.
+      if (replaces) this.drop(replaces);
+      return false;
+    }
     this.snaps.unshift(snap);
     this.bytes += snap.raw.length;
-    while (this.snaps.length > this.maxBodies || this.bytes > this.maxBytes) this.bytes -= this.snaps.pop()!.raw.length;
+    while (this.snaps.length > this.maxBodies || this.bytes > this.maxBytes) {
+      const old = this.snaps.pop()!;
+      this.bytes -= old.raw.length;
+      this.drop(old);
+    }
+    return true;
+  }
+
+  private drop(snap: Snapshot): void {
+    if (!this.onDrop) return;
+    const values: unknown[] = snap.before.map(([, v]) => v);
+    for (const item of snap.items) values.push(item);
+    this.onDrop(values);
   }
 }

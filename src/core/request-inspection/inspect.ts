@@ -10,7 +10,7 @@ import { requestFieldGroups, type Field, type Part } from './fields.js';
 import { inspectField, neutralizeField, type HiddenFieldReport } from './hidden.js';
 import { placeholder, redactRanges, scanSecrets, type SecretMatch } from '../secrets/scan.js';
 import type { Endpoint } from '../policy/routes.js';
-import { InspectionCache, type CachedSecret, type GroupResult } from './cache.js';
+import { InspectionCache, MIN_SECRET_FIELD, type CachedSecret, type GroupResult } from './cache.js';
 
 export type Action = 'log' | 'neutralize' | 'redact' | 'block';
 export type FindingType = 'hidden-characters' | 'secret' | 'denied-path';
@@ -99,9 +99,6 @@ function describeHidden(report: HiddenFieldReport): { message: string; codePoint
   return out;
 }
 
-/** Secrets are never shorter than this; skipping tiny fields keeps the scan cheap. */
-const MIN_SECRET_FIELD = 8;
-
 export async function inspectRequest(
   endpoint: Endpoint,
   body: unknown,
@@ -109,6 +106,11 @@ export async function inspectRequest(
   cache: InspectionCache = new InspectionCache(),
   /** The secret scanner (the guard merges concurrent requests' scans: guard/secret-batcher.ts). */
   findSecrets: (texts: readonly string[]) => Promise<SecretMatch[]> = scanSecrets,
+  /**
+   * Enter the new fields' results in the cache by text. False when the caller's parser
+   * keeps this body's objects, and retires them to the cache when it drops them (cache.ts).
+   */
+  rememberTexts = true,
 ): Promise<InspectionOutcome> {
   const groups = requestFieldGroups(endpoint, body, cache.fieldMemo);
   const findings: RequestFinding[] = [];
@@ -151,7 +153,6 @@ export async function inspectRequest(
       list.push({ start: m.start, end: m.end, type: m.type, ruleId: m.ruleId });
       scanned.set(f, list);
     }
-    for (const f of unseen) cache.setSecrets(f.value, scanned.get(f) ?? []);
   }
   for (const { group, result, checks } of fresh) {
     for (const [f, hit] of checks) {
@@ -159,6 +160,7 @@ export async function inspectRequest(
       if (list.length) result.secrets.push([f, list]);
     }
     cache.setGroup(group, result);
+    if (rememberTexts) cache.remember(group, result);
   }
 
   const secretsOf = new Map<Field, CachedSecret[]>();
