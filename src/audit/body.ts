@@ -95,11 +95,9 @@ interface SplitSnapshot {
   id: string | undefined;
   ranges: Range[];
   ends: number[];
-  /** Hash of each range's content (null: too small to be a block). */
-  hashes: (string | null)[];
   /** skeletons[i]: the skeleton up to the end of range i (a resent history reuses it). */
   skeletons: string[];
-  /** The block of each range (null: not a block), for the store's marks (Block.stored). */
+  /** The block of each range (null: too small to be a block): its hash, and the store's mark (Block.stored). */
   blocks: (Block | null)[];
 }
 
@@ -175,7 +173,6 @@ export class BodySplitter {
     const hinted = source?.prefix ? this.known(raw, source.prefix) : null;
     const hit = hinted ?? this.find(raw);
     const ranges: Range[] = hit ? hit.snap.ranges.slice(0, hit.k + 1) : [];
-    const hashes: (string | null)[] = hit ? hit.snap.hashes.slice(0, hit.k + 1) : [];
     const resume = hit ? hit.snap.ranges[hit.k]! : null;
     // Everything this split reads lies past `base`: what the earlier body's blocks covered is
     // reused. `tail` is those bytes (a view on the piece that brought them, usually).
@@ -188,7 +185,6 @@ export class BodySplitter {
     } catch {
       return null;
     }
-    const blocks: Block[] = [];
     const rangeBlocks: (Block | null)[] = [];
     const reused = hit ? hit.k + 1 : 0;
     const skeletons: string[] = hit ? hit.snap.skeletons.slice(0, reused) : [];
@@ -199,10 +195,10 @@ export class BodySplitter {
     let pos = reused ? ranges[reused - 1]!.end : 0;
     for (let i = 0; i < ranges.length; i++) {
       const { start, end } = ranges[i]!;
-      let hash = hashes[i];
-      if (hash === undefined) {
-        hash = null;
-        // A range with no hash yet is new: it lies in `tail`.
+      // A reused range keeps its earlier block's hash and the store's mark; a new one lies in `tail`.
+      const prior = i < reused ? (hit!.snap.blocks[i] ?? null) : undefined;
+      let hash = prior?.hash ?? null;
+      if (prior === undefined) {
         const bytes = tail.subarray(start - base, end - base);
         if (end - start >= MIN_BLOCK_BYTES || bytes.includes(BLOCK_KEY_BYTES)) {
           // Only a block longer than the cap can hold a string longer than the cap.
@@ -213,7 +209,6 @@ export class BodySplitter {
           }
           hash = createHash('sha256').update(capped ?? bytes).digest('hex');
         }
-        hashes.push(hash);
       }
       if (hash !== null) {
         const b: Block = {
@@ -224,9 +219,7 @@ export class BodySplitter {
           },
         };
         // A new object reading this body's bytes (an older body's may be let go), with the store's mark.
-        const stored = i < reused ? hit!.snap.blocks[i]?.stored : undefined;
-        if (stored) b.stored = stored;
-        blocks.push(b);
+        if (prior?.stored) b.stored = prior.stored;
         rangeBlocks.push(b);
         if (i < reused) reusedBlocks++;
       } else rangeBlocks.push(null);
@@ -239,6 +232,7 @@ export class BodySplitter {
     }
     rest += tail.toString('utf8', pos - base);
     const skeleton = head + rest;
+    const blocks = rangeBlocks.filter((b): b is Block => b !== null);
     // The skeleton is the body with whole values replaced by block references: JSON when
     // the body is. Checked unless the caller parsed the body (`source.json`), or for the cap.
     let parsed: unknown;
@@ -253,7 +247,7 @@ export class BodySplitter {
     if (ranges.length) {
       // The newest state of that conversation replaces the old one (see IncrementalParser).
       if (hit && hit.snap.ranges[hit.k]!.end * 2 >= hit.snap.ranges[hit.snap.ranges.length - 1]!.end) this.snaps.splice(this.snaps.indexOf(hit.snap), 1);
-      this.snaps.unshift({ raw, id: source?.id, ranges, hashes, ends: ranges.map((r) => r.end), skeletons, blocks: rangeBlocks });
+      this.snaps.unshift({ raw, id: source?.id, ranges, ends: ranges.map((r) => r.end), skeletons, blocks: rangeBlocks });
       if (this.snaps.length > this.maxBodies) this.snaps.pop();
     }
     // No string of a skeleton shorter than the cap is longer than it: store it as sent.

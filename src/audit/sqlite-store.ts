@@ -194,8 +194,9 @@ export class SqliteAuditStore implements AuditStore {
                 continue;
               }
               const seen = this.knownBlocks.get(b.hash);
-              const id = seen !== undefined && r.timeMs - seen.ms < BLOCK_REFRESH_MS ? seen.id : this.storeBlock(b, r.timeMs, seen?.id);
-              b.stored = { owner: this.epoch, id, ms: seen !== undefined && id === seen.id && r.timeMs - seen.ms < BLOCK_REFRESH_MS ? seen.ms : r.timeMs };
+              const fresh = seen !== undefined && r.timeMs - seen.ms < BLOCK_REFRESH_MS;
+              const id = fresh ? seen.id : this.storeBlock(b, r.timeMs, seen?.id);
+              b.stored = { owner: this.epoch, id, ms: fresh ? seen.ms : r.timeMs };
               ids.push(id);
             }
             body = this.layout === 2 ? this.idForm(split, ids) : split.skeleton;
