@@ -6,9 +6,13 @@
  *   direct   client → fake upstream
  *   bare     client → a bare Node pass-through proxy → fake upstream (the baseline)
  *   guard    client → `telltale guard` (default policy, SQLite audit log) → fake upstream
+ *   guard, audit off    the same with `audit.store: none` (throughput only): what the
+ *            audit log costs, measured beside the rest
  *
  * Figures: latency p50/p99 at 1 client (added over direct), throughput at 32 clients
- * (as % of bare), and SSE time to first byte (added over direct). Load comes from
+ * (as % of bare), and SSE time to first byte (added over direct). With each throughput
+ * figure, the CPU time its server process used per request (Linux: /proc), which varies
+ * far less than requests per second on a shared machine. Load comes from
  * autocannon (per-request times read from its response events, at µs resolution);
  * TTFB from a keep-alive client that times the first body byte of each stream.
  * Bodies are ~100 KB Anthropic Messages requests shaped like a coding agent's (system
@@ -18,7 +22,7 @@
  *   npm run build && node bench/guard.bench.mjs [--quick]
  *
  * Prints a table and writes bench/results/guard.json. Targets: +<1 ms p50, +<5 ms p99,
- * ≥70% of bare throughput, TTFB overhead <1 ms. Not a timed test; takes about 2 minutes, hard limit 3.
+ * ≥70% of bare throughput, TTFB overhead <1 ms. Not a timed test; takes about 2.5 minutes, hard limit 3.5.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
@@ -60,9 +64,9 @@ process.on('exit', cleanup);
 for (const s of ['SIGINT', 'SIGTERM']) process.on(s, () => process.exit(130));
 // Hard bound: whatever happens, the benchmark ends.
 setTimeout(() => {
-  console.error('bench/guard.bench.mjs: time limit (3 min) reached, stopping');
+  console.error('bench/guard.bench.mjs: time limit (3.5 min) reached, stopping');
   process.exit(1);
-}, 180_000).unref();
+}, 210_000).unref();
 
 function start(args, env = {}) {
   return new Promise((resolve, reject) => {
@@ -137,13 +141,29 @@ function cpuTimes() {
 }
 const stolenPct = [];
 
-async function throughput(url) {
+/** CPU time (user + system, all threads) a process has used, in µs; null where there is no /proc. */
+function processCpuUs(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // utime and stime (fields 14 and 15 of proc(5)), in clock ticks: 100 per second on Linux.
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return null;
+  }
+}
+
+/** Requests per second at 32 clients, and the CPU the server (`pid`; none for direct's upstream) used per request. */
+async function throughput(url, pid) {
   const before = cpuTimes();
+  const cpuBefore = pid ? processCpuUs(pid) : null;
   const { result } = await load(url, 32, THROUGHPUT_S);
+  const cpuAfter = pid ? processCpuUs(pid) : null;
   const after = cpuTimes();
   if (before && after && after.all > before.all) stolenPct.push(Math.round((100 * (after.steal - before.steal)) / (after.all - before.all)));
   if (result.non2xx || result.errors) throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors at 32 clients`);
-  return result.requests.average;
+  const cpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && result.requests.total > 0 ? (cpuAfter - cpuBefore) / result.requests.total : null;
+  return { rps: result.requests.average, cpuUsPerRequest };
 }
 
 const ttfbAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
@@ -183,37 +203,52 @@ try {
   const bare = await start(['bench/guard-servers.mjs', 'bare', upstream.url]);
   writeFileSync(join(dir, 'telltale.yaml'), `routes:\n  - prefix: /\n    upstream: ${upstream.url}\n    api: anthropic\naudit:\n  store: sqlite:${join(dir, 'audit.db')}\n`);
   const guard = await start(['dist/cli/bin.js', 'guard', '--config', join(dir, 'telltale.yaml'), '--listen', '127.0.0.1:0', '--quiet']);
+  writeFileSync(join(dir, 'no-audit.yaml'), `routes:\n  - prefix: /\n    upstream: ${upstream.url}\n    api: anthropic\naudit:\n  store: none\n`);
+  const guardNoAudit = await start(['dist/cli/bin.js', 'guard', '--config', join(dir, 'no-audit.yaml'), '--listen', '127.0.0.1:0', '--quiet']);
   const targets = { direct: upstream.url, bare: bare.url, guard: guard.url };
+  // Throughput only: the processes whose CPU is counted per request.
+  const throughputTargets = { ...targets, 'guard, audit off': guardNoAudit.url };
+  const pids = { bare: bare.child.pid, guard: guard.child.pid, 'guard, audit off': guardNoAudit.child.pid };
 
   // Warm up every path (JIT, keep-alive sockets, the guard's caches), at the concurrency of
   // the throughput runs too: at 32 clients other code turns hot (the guard's group commits,
   // held records), and its first compilations otherwise land in the first measured round
   // (the guard's compiler threads then used ~3× the CPU per request of later rounds).
-  for (const url of Object.values(targets)) {
+  for (const url of Object.values(throughputTargets)) {
     await load(url, 4, 1);
     await load(url, 32, quick ? 2 : 3);
-    for (let i = 0; i < 30; i++) await ttfbOnce(url, nextBody(true));
+    if (url !== guardNoAudit.url) for (let i = 0; i < 30; i++) await ttfbOnce(url, nextBody(true));
   }
 
   const lat = { direct: [], bare: [], guard: [] };
-  const rps = { direct: [], bare: [], guard: [] };
+  const rps = { direct: [], bare: [], guard: [], 'guard, audit off': [] };
+  const cpuPerRequest = { direct: [], bare: [], guard: [], 'guard, audit off': [] };
   const first = { direct: [], bare: [], guard: [] };
   // Rounds alternate the targets so a noisy neighbour hurts all of them alike.
   for (let round = 0; round < ROUNDS; round++) {
     for (const [name, url] of Object.entries(targets)) lat[name].push(...(await latency(url)));
-    for (const [name, url] of Object.entries(targets)) rps[name].push(await throughput(url));
+    for (const [name, url] of Object.entries(throughputTargets)) {
+      const t = await throughput(url, pids[name]);
+      rps[name].push(t.rps);
+      if (t.cpuUsPerRequest !== null) cpuPerRequest[name].push(t.cpuUsPerRequest);
+    }
     for (const [name, url] of Object.entries(targets)) first[name].push(...(await ttfb(url)));
   }
 
+  const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
   const summary = {};
-  for (const name of Object.keys(targets)) {
-    const l = lat[name].sort((a, b) => a - b);
-    const f = first[name].sort((a, b) => a - b);
+  for (const name of Object.keys(throughputTargets)) {
+    const l = (lat[name] ?? []).sort((a, b) => a - b);
+    const f = (first[name] ?? []).sort((a, b) => a - b);
     summary[name] = {
       requests: l.length,
       p50Ms: percentile(l, 50),
       p99Ms: percentile(l, 99),
-      rps: rps[name].reduce((a, b) => a + b, 0) / rps[name].length,
+      rps: mean(rps[name]),
+      // The server process's CPU (all its threads) per request at 32 clients; null for direct (the fake upstream is not a proxy).
+      cpuUsPerRequest: mean(cpuPerRequest[name]),
+      rpsPerRound: rps[name],
+      cpuUsPerRequestPerRound: cpuPerRequest[name],
       ttfbP50Ms: percentile(f, 50),
       ttfbP99Ms: percentile(f, 99),
     };
@@ -228,6 +263,7 @@ try {
     bareAddedP99Ms: b.p99Ms - d.p99Ms,
     throughputVsBarePct: (100 * g.rps) / b.rps,
     throughputVsDirectPct: (100 * g.rps) / d.rps,
+    auditOffThroughputVsBarePct: (100 * summary['guard, audit off'].rps) / b.rps,
     ttfbOverheadMs: g.ttfbP50Ms - d.ttfbP50Ms,
     bareTtfbOverheadMs: b.ttfbP50Ms - d.ttfbP50Ms,
   };
@@ -238,18 +274,19 @@ try {
     'SSE TTFB overhead < 1 ms': figures.ttfbOverheadMs < 1,
   };
 
-  const f2 = (x) => x.toFixed(2);
+  const f2 = (x) => (Number.isNaN(x) ? '—' : x.toFixed(2));
+  const ms2 = (x) => (Number.isNaN(x) ? '—' : `${x.toFixed(2)} ms`);
   const rows = [
-    ['', 'p50 (1 client)', 'p99 (1 client)', 'req/s (32 clients)', 'SSE TTFB p50', 'SSE TTFB p99'],
-    ...Object.entries(summary).map(([name, s]) => [name, `${f2(s.p50Ms)} ms`, `${f2(s.p99Ms)} ms`, s.rps.toFixed(0), `${f2(s.ttfbP50Ms)} ms`, `${f2(s.ttfbP99Ms)} ms`]),
+    ['', 'p50 (1 client)', 'p99 (1 client)', 'req/s (32 clients)', 'CPU µs/req', 'SSE TTFB p50', 'SSE TTFB p99'],
+    ...Object.entries(summary).map(([name, s]) => [name, ms2(s.p50Ms), ms2(s.p99Ms), s.rps.toFixed(0), s.cpuUsPerRequest === null ? '—' : s.cpuUsPerRequest.toFixed(0), ms2(s.ttfbP50Ms), ms2(s.ttfbP99Ms)]),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
   console.log('');
   for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('   '));
   console.log('');
   console.log(`guard vs direct: +${f2(figures.addedP50Ms)} ms p50, +${f2(figures.addedP99Ms)} ms p99 (bare proxy: +${f2(figures.bareAddedP50Ms)} / +${f2(figures.bareAddedP99Ms)} ms)`);
-  console.log(`guard throughput: ${figures.throughputVsBarePct.toFixed(0)}% of bare proxy, ${figures.throughputVsDirectPct.toFixed(0)}% of direct`);
-  if (stolenPct.length) console.log(`CPU stolen by the hypervisor during the throughput runs (direct, bare, guard per round): ${stolenPct.join(' ')} %`);
+  console.log(`guard throughput: ${figures.throughputVsBarePct.toFixed(0)}% of bare proxy, ${figures.throughputVsDirectPct.toFixed(0)}% of direct; with the audit log off: ${figures.auditOffThroughputVsBarePct.toFixed(0)}% of bare`);
+  if (stolenPct.length) console.log(`CPU stolen by the hypervisor during the throughput runs (direct, bare, guard, guard with audit off, per round): ${stolenPct.join(' ')} %`);
   console.log(`SSE first byte: +${f2(figures.ttfbOverheadMs)} ms over direct (bare proxy: +${f2(figures.bareTtfbOverheadMs)} ms)`);
   for (const [t, ok] of Object.entries(targetsMet)) console.log(`  ${ok ? 'met   ' : 'MISSED'} ${t}`);
 
