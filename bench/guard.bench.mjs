@@ -224,15 +224,17 @@ try {
   const rps = { direct: [], bare: [], guard: [], 'guard, audit off': [] };
   const cpuPerRequest = { direct: [], bare: [], guard: [], 'guard, audit off': [] };
   const first = { direct: [], bare: [], guard: [] };
-  // Rounds alternate the targets so a noisy neighbour hurts all of them alike.
+  // Rounds interleave the targets, and odd rounds run them in reverse order, so that a noisy
+  // neighbour, and whatever one target's round leaves behind for the next, hurt all alike.
+  const inOrder = (entries, round) => (round % 2 ? [...entries].reverse() : entries);
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, url] of Object.entries(targets)) lat[name].push(...(await latency(url)));
-    for (const [name, url] of Object.entries(throughputTargets)) {
+    for (const [name, url] of inOrder(Object.entries(targets), round)) lat[name].push(...(await latency(url)));
+    for (const [name, url] of inOrder(Object.entries(throughputTargets), round)) {
       const t = await throughput(url, pids[name]);
       rps[name].push(t.rps);
       if (t.cpuUsPerRequest !== null) cpuPerRequest[name].push(t.cpuUsPerRequest);
     }
-    for (const [name, url] of Object.entries(targets)) first[name].push(...(await ttfb(url)));
+    for (const [name, url] of inOrder(Object.entries(targets), round)) first[name].push(...(await ttfb(url)));
   }
 
   const mean = (xs) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null);
@@ -286,7 +288,7 @@ try {
   console.log('');
   console.log(`guard vs direct: +${f2(figures.addedP50Ms)} ms p50, +${f2(figures.addedP99Ms)} ms p99 (bare proxy: +${f2(figures.bareAddedP50Ms)} / +${f2(figures.bareAddedP99Ms)} ms)`);
   console.log(`guard throughput: ${figures.throughputVsBarePct.toFixed(0)}% of bare proxy, ${figures.throughputVsDirectPct.toFixed(0)}% of direct; with the audit log off: ${figures.auditOffThroughputVsBarePct.toFixed(0)}% of bare`);
-  if (stolenPct.length) console.log(`CPU stolen by the hypervisor during the throughput runs (direct, bare, guard, guard with audit off, per round): ${stolenPct.join(' ')} %`);
+  if (stolenPct.length) console.log(`CPU stolen by the hypervisor during the throughput runs (in run order: direct, bare, guard, guard with audit off, then reversed): ${stolenPct.join(' ')} %`);
   console.log(`SSE first byte: +${f2(figures.ttfbOverheadMs)} ms over direct (bare proxy: +${f2(figures.bareTtfbOverheadMs)} ms)`);
   for (const [t, ok] of Object.entries(targetsMet)) console.log(`  ${ok ? 'met   ' : 'MISSED'} ${t}`);
 
