@@ -201,10 +201,13 @@ let exitCode = 0;
 try {
   const upstream = await start(['bench/guard-servers.mjs', 'upstream']);
   const bare = await start(['bench/guard-servers.mjs', 'bare', upstream.url]);
-  writeFileSync(join(dir, 'telltale.yaml'), `routes:\n  - prefix: /\n    upstream: ${upstream.url}\n    api: anthropic\naudit:\n  store: sqlite:${join(dir, 'audit.db')}\n`);
-  const guard = await start(['dist/cli/bin.js', 'guard', '--config', join(dir, 'telltale.yaml'), '--listen', '127.0.0.1:0', '--quiet']);
-  writeFileSync(join(dir, 'no-audit.yaml'), `routes:\n  - prefix: /\n    upstream: ${upstream.url}\n    api: anthropic\naudit:\n  store: none\n`);
-  const guardNoAudit = await start(['dist/cli/bin.js', 'guard', '--config', join(dir, 'no-audit.yaml'), '--listen', '127.0.0.1:0', '--quiet']);
+  // A guard in front of the fake upstream, with the given audit store.
+  const startGuard = (name, store) => {
+    writeFileSync(join(dir, name), `routes:\n  - prefix: /\n    upstream: ${upstream.url}\n    api: anthropic\naudit:\n  store: ${store}\n`);
+    return start(['dist/cli/bin.js', 'guard', '--config', join(dir, name), '--listen', '127.0.0.1:0', '--quiet']);
+  };
+  const guard = await startGuard('telltale.yaml', `sqlite:${join(dir, 'audit.db')}`);
+  const guardNoAudit = await startGuard('no-audit.yaml', 'none');
   const targets = { direct: upstream.url, bare: bare.url, guard: guard.url };
   // Throughput only: the processes whose CPU is counted per request.
   const throughputTargets = { ...targets, 'guard, audit off': guardNoAudit.url };
@@ -221,8 +224,9 @@ try {
   }
 
   const lat = { direct: [], bare: [], guard: [] };
-  const rps = { direct: [], bare: [], guard: [], 'guard, audit off': [] };
-  const cpuPerRequest = { direct: [], bare: [], guard: [], 'guard, audit off': [] };
+  const perThroughputTarget = () => Object.fromEntries(Object.keys(throughputTargets).map((name) => [name, []]));
+  const rps = perThroughputTarget();
+  const cpuPerRequest = perThroughputTarget();
   const first = { direct: [], bare: [], guard: [] };
   // Rounds interleave the targets, and odd rounds run them in reverse order, so that a noisy
   // neighbour, and whatever one target's round leaves behind for the next, hurt all alike.
@@ -276,7 +280,7 @@ try {
     'SSE TTFB overhead < 1 ms': figures.ttfbOverheadMs < 1,
   };
 
-  const f2 = (x) => (Number.isNaN(x) ? '—' : x.toFixed(2));
+  const f2 = (x) => x.toFixed(2);
   const ms2 = (x) => (Number.isNaN(x) ? '—' : `${x.toFixed(2)} ms`);
   const rows = [
     ['', 'p50 (1 client)', 'p99 (1 client)', 'req/s (32 clients)', 'CPU µs/req', 'SSE TTFB p50', 'SSE TTFB p99'],
