@@ -5,7 +5,8 @@
  *
  *   direct   client → fake upstream
  *   bare     client → a bare Node pass-through proxy → fake upstream (the baseline)
- *   guard    client → `telltale guard` (default policy, SQLite audit log) → fake upstream
+ *   guard    client → `telltale guard` (the binary, as users start it; default policy,
+ *            SQLite audit log) → fake upstream
  *   guard, audit off    the same with `audit.store: none` (throughput only): what the
  *            audit log costs, measured beside the rest
  *
@@ -28,7 +29,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import { cpus, totalmem, platform, arch, tmpdir, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
@@ -43,7 +44,8 @@ const THROUGHPUT_S = quick ? 4 : 8;
 const TTFB_N = quick ? 100 : 200;
 const ROUNDS = 2;
 
-if (!existsSync(join(ROOT, 'dist/cli/bin.js'))) {
+const BIN = join(ROOT, 'dist/cli/bin.js');
+if (!existsSync(BIN)) {
   console.error('bench/guard.bench.mjs: dist/ is missing; run `npm run build` first');
   process.exit(2);
 }
@@ -68,9 +70,12 @@ setTimeout(() => {
   process.exit(1);
 }, 210_000).unref();
 
-function start(args, env = {}) {
+/** Starts `NODE args…`, or with `command`, that executable (the `telltale` binary, as users run it). */
+function start(args, command = NODE) {
   return new Promise((resolve, reject) => {
-    const child = spawn(NODE, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
+    // NODE's directory first: the binary's `#!/usr/bin/env -S node …` line finds that Node.
+    const env = { ...process.env, PATH: `${dirname(NODE)}${delimiter}${process.env.PATH ?? ''}` };
+    const child = spawn(command, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env });
     children.add(child);
     let out = '';
     let err = '';
@@ -204,7 +209,9 @@ try {
   // A guard in front of the fake upstream, with the given audit store.
   const startGuard = (name, store) => {
     writeFileSync(join(dir, name), `routes:\n  - prefix: /\n    upstream: ${upstream.url}\n    api: anthropic\naudit:\n  store: ${store}\n`);
-    return start(['dist/cli/bin.js', 'guard', '--config', join(dir, name), '--listen', '127.0.0.1:0', '--quiet']);
+    // Through the binary itself, not `node dist/cli/bin.js`: its `#!` line gives Node the
+    // flags every `telltale` process runs with (the young generation's size among them).
+    return start(['guard', '--config', join(dir, name), '--listen', '127.0.0.1:0', '--quiet'], BIN);
   };
   const guard = await startGuard('telltale.yaml', `sqlite:${join(dir, 'audit.db')}`);
   const guardNoAudit = await startGuard('no-audit.yaml', 'none');

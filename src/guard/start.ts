@@ -13,6 +13,7 @@ import { scanSecrets } from '../core/secrets/scan.js';
 import { inspectText } from '../core/unicode/inspect-text.js';
 import { interceptTargets } from '../core/policy/routes.js';
 import { defaultCaDir, expandHome, loadOrCreateInterceptCa, type InterceptCa } from './intercept-ca.js';
+import { tuneHeapForProxy } from './heap-tuning.js';
 
 export interface StartOptions {
   config: GuardConfig;
@@ -97,6 +98,8 @@ export async function startGuard(options: StartOptions): Promise<RunningGuard> {
   // Configuration problems first, before anything is opened.
   const interceptCa = interceptCaFor(options.config);
   const upstreamCa = readUpstreamCa(options.config.tls.upstreamCaFile);
+  // Before the audit writer's threads start: their young generation is set when they are created.
+  tuneHeapForProxy();
   const sink = await openSink(options.config, log);
   // Load the secret rules and the Unicode name table now, not on the first request.
   await scanSecrets(['telltale warm-up']);
