@@ -79,17 +79,21 @@ describe('IncrementalParser', () => {
     expectSame(p, `{"messages":${JSON.stringify(history(3)).slice(0, -1)},{"role":"user","content":"new"}]}`);
   });
 
-  it('reuses the items of the last turn on the next one (ends found in a tail)', () => {
-    const p = new IncrementalParser();
-    const messages: unknown[] = [];
-    let previousHistoryEnd = 0;
-    for (let turn = 0; turn < 8; turn++) {
-      messages.push({ role: 'user', content: `question ${turn} ${'q'.repeat(300)}` }, { role: 'assistant', content: `answer ${turn} ${'a'.repeat(300)}` });
-      const text = JSON.stringify({ model: 'm', messages, stream: true });
-      const r = expectSame(p, text);
-      // Everything up to the end of the last turn's history was parsed before: reused.
-      if (turn > 0) expect(r.ok && r.reusedBytes, `turn ${turn}`).toBe(previousHistoryEnd);
-      previousHistoryEnd = text.indexOf('],"stream"');
+  it('reuses the items of the last turn on the next one (ends found in a tail, ASCII or not)', () => {
+    // Non-ASCII turns take the other path to the item ends (a latin1 scan of the bytes).
+    for (const accent of ['', 'caf\u00e9 \u{1F600} \u65E5\u672C ']) {
+      const p = new IncrementalParser();
+      const messages: unknown[] = [];
+      let previousHistoryEnd = 0;
+      for (let turn = 0; turn < 8; turn++) {
+        const extra = turn % 2 ? accent : '';
+        messages.push({ role: 'user', content: `question ${turn} ${extra}${'q'.repeat(300)}` }, { role: 'assistant', content: `answer ${turn} ${extra}${'a'.repeat(300)}` });
+        const text = JSON.stringify({ model: 'm', messages, stream: true });
+        const r = expectSame(p, text);
+        // Everything up to the end of the last turn's history was parsed before: reused.
+        if (turn > 0) expect(r.ok && r.reusedBytes, `turn ${turn} ${accent ? 'mixed' : 'ASCII'}`).toBe(previousHistoryEnd);
+        previousHistoryEnd = Buffer.byteLength(text.slice(0, text.indexOf('],"stream"')));
+      }
     }
   });
 

@@ -22,6 +22,13 @@ const HISTORY_KEYS = new Set(['messages', 'input', 'contents']);
 /** A value no body can contain: marks the start of the history array in the tail parse. */
 const SENTINEL = `\u0000telltale:${randomBytes(16).toString('hex')}`;
 const SENTINEL_JSON = JSON.stringify(SENTINEL);
+const TAIL_HEADS = new Map<string, Buffer>();
+/** `{"key":["sentinel"` as bytes: what a tail after a history item is parsed behind. */
+function tailHead(key: string): Buffer {
+  let head = TAIL_HEADS.get(key);
+  if (!head) TAIL_HEADS.set(key, (head = Buffer.from(`{${JSON.stringify(key)}:[${SENTINEL_JSON}`)));
+  return head;
+}
 
 interface Snapshot {
   raw: Buffer;
@@ -157,10 +164,14 @@ export class IncrementalParser {
     const cut = snap.ends[item]!;
     const tail = raw.subarray(cut);
     if (!isUtf8(tail)) return null; // the full path reports it
-    const tailText = tail.toString('utf8');
+    // The tail, decoded once after a head that puts JSON.parse inside the history array: one
+    // flat string for the parse and (when ASCII, as agent JSON usually is) for the item scan,
+    // instead of a decode, a concatenation JSON.parse flattens, and a latin1 copy.
+    const head = tailHead(snap.key);
+    const tailText = Buffer.concat([head, tail], head.length + tail.length).toString('utf8');
     let parsed: Record<string, unknown>;
     try {
-      parsed = JSON.parse(`{"${snap.key}":[${SENTINEL_JSON}${tailText}`) as Record<string, unknown>;
+      parsed = JSON.parse(tailText) as Record<string, unknown>;
     } catch {
       return null;
     }
@@ -175,10 +186,12 @@ export class IncrementalParser {
       if (k === '__proto__') return null;
       if (k !== snap.key) merged[k] = parsed[k];
     }
-    // The new items' ends, for the next turn.
+    // The new items' ends (byte offsets), for the next turn. An ASCII tail's characters are
+    // its bytes: scan the parsed text; else a latin1 copy (one character per byte).
     const ends = snap.ends.slice(0, item + 1);
     try {
-      scanItems(raw.toString('latin1', cut), 0, false, (_s, e) => ends.push(cut + e));
+      if (tailText.length === head.length + tail.length) scanItems(tailText, head.length, false, (_s, e) => ends.push(cut + e - head.length));
+      else scanItems(raw.toString('latin1', cut), 0, false, (_s, e) => ends.push(cut + e));
     } catch {
       return null;
     }
