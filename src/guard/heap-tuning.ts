@@ -3,7 +3,7 @@
  *
  * With V8's own heuristics a guard process fell, at random and for good, into one of two
  * slow states that doubled its CPU per request at 32 clients (docs/guard.md, Performance,
- * "Stop 19"; 9 of 12 guards in interleaved runs, none of 10 with these flags):
+ * "Stop 19"; 9 of 12 guards in interleaved runs, none of 10 with these flags or variants):
  * - a marking storm: V8 set the main isolate's old-generation limit only 5–12 MB above
  *   its live ~25 MB (the growing factor it derives from measured GC and allocation
  *   speeds), and started a new major GC as soon as the last one ended (49–59 per 4 s
