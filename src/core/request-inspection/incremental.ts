@@ -22,13 +22,8 @@ const HISTORY_KEYS = new Set(['messages', 'input', 'contents']);
 /** A value no body can contain: marks the start of the history array in the tail parse. */
 const SENTINEL = `\u0000telltale:${randomBytes(16).toString('hex')}`;
 const SENTINEL_JSON = JSON.stringify(SENTINEL);
-const TAIL_HEADS = new Map<string, Buffer>();
-/** `{"key":["sentinel"` as bytes: what a tail after a history item is parsed behind. */
-function tailHead(key: string): Buffer {
-  let head = TAIL_HEADS.get(key);
-  if (!head) TAIL_HEADS.set(key, (head = Buffer.from(`{${JSON.stringify(key)}:[${SENTINEL_JSON}`)));
-  return head;
-}
+/** Per history key, `{"key":["sentinel"` as bytes: what a tail after a history item is parsed behind. */
+const TAIL_HEADS = new Map([...HISTORY_KEYS].map((key) => [key, Buffer.from(`{${JSON.stringify(key)}:[${SENTINEL_JSON}`)] as const));
 
 interface Snapshot {
   raw: Buffer;
@@ -167,7 +162,7 @@ export class IncrementalParser {
     // The tail, decoded once after a head that puts JSON.parse inside the history array: one
     // flat string for the parse and (when ASCII, as agent JSON usually is) for the item scan,
     // instead of a decode, a concatenation JSON.parse flattens, and a latin1 copy.
-    const head = tailHead(snap.key);
+    const head = TAIL_HEADS.get(snap.key)!; // a snapshot's key is one of HISTORY_KEYS
     const tailText = Buffer.concat([head, tail], head.length + tail.length).toString('utf8');
     let parsed: Record<string, unknown>;
     try {
