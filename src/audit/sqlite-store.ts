@@ -106,8 +106,8 @@ export class SqliteAuditStore implements AuditStore {
   private readonly knownBlocks = new RecentMap<string, { id: number; ms: number }>(MAX_KNOWN_BLOCKS);
   /** Marks blocks as this connection's (Block.stored); replaced when the remembered rows may be gone. */
   private epoch: object = {};
-  /** Id forms of skeleton heads that later bodies continue (see idForm), oldest first. */
-  private readonly idPrefixes = new Map<string, { text: string; ids: number[] }>();
+  /** Id forms of skeleton heads that later bodies continue (see idForm), the most recent kept. */
+  private readonly idPrefixes = new RecentMap<string, { text: string; ids: number[] }>(MAX_ID_PREFIXES);
   private readonly splitter: BodySplitter;
 
   constructor(
@@ -235,7 +235,6 @@ export class SqliteAuditStore implements AuditStore {
     let head = this.idPrefixes.get(reused.skeleton);
     if (!head || head.ids.length !== n || head.ids.some((id, i) => id !== ids[i])) {
       head = { text: withBlockIds(reused.skeleton, split.blocks.slice(0, n), ids.slice(0, n)), ids: ids.slice(0, n) };
-      if (this.idPrefixes.size >= MAX_ID_PREFIXES) this.idPrefixes.delete(this.idPrefixes.keys().next().value!);
       this.idPrefixes.set(reused.skeleton, head);
     }
     return head.text + withBlockIds(reused.rest, split.blocks.slice(n), ids.slice(n));
