@@ -4,7 +4,7 @@
  * inspection memoized over a resent history must find what a fresh inspection finds.
  */
 import { describe, expect, it } from 'vitest';
-import { IncrementalParser } from '../../src/core/request-inspection/incremental.js';
+import { IncrementalParser, bestPrefix, longestPrefix } from '../../src/core/request-inspection/incremental.js';
 import { BodySplitter, joinBody, splitBody } from '../../src/audit/body.js';
 import { InspectionCache } from '../../src/core/request-inspection/cache.js';
 import { compileDenyPaths } from '../../src/core/request-inspection/deny-paths.js';
@@ -38,6 +38,36 @@ describe('IncrementalParser', () => {
     for (let n = 0; n < 40; n++) expectSame(p, agentRequest(n, n % 3 === 0));
     const r = p.parse(Buffer.from(agentRequest(41, false)));
     expect(r.ok && r.reusedBytes).toBeGreaterThan(90_000);
+  });
+
+  it('finds the longest equal prefix that ends after an item, and rules out a body whose first item differs anywhere', () => {
+    const body = (first: string, rest: string[]) => JSON.stringify({ model: 'm', system: 's'.repeat(500), messages: [first, ...rest] });
+    const oldText = body(`first ${'a'.repeat(300)} end`, ['second', 'third', 'fourth']);
+    const old = Buffer.from(oldText);
+    const ends: number[] = [];
+    let at = oldText.indexOf('"messages":[') + '"messages":['.length;
+    for (const item of JSON.parse(oldText).messages as string[]) {
+      at += JSON.stringify(item).length;
+      ends.push(at);
+      at += 1; // the comma
+    }
+    const cases: [string, number][] = [
+      [body(`first ${'a'.repeat(300)} end`, ['second', 'third', 'other']), 2],
+      [body(`first ${'a'.repeat(300)} end`, ['second', 'third', 'fourth', 'fifth']), 3],
+      [body(`first ${'a'.repeat(300)} end`, ['changed']), 0],
+      // Item 0 differs in its last bytes, in its middle, or before the history.
+      [body(`first ${'a'.repeat(300)} enD`, ['second', 'third', 'fourth']), -1],
+      [body(`first ${'a'.repeat(150)}b${'a'.repeat(149)} end`, ['second', 'third', 'fourth']), -1],
+      [oldText.replace('"m"', '"n"'), -1],
+    ];
+    for (const [text, expected] of cases) {
+      const raw = Buffer.from(text);
+      expect(longestPrefix(raw, old, ends, false)).toBe(expected);
+      // The probe compares a few windows (an estimate); bestPrefix confirms it byte for byte.
+      expect(bestPrefix(raw, [old], (b) => b, () => ends)?.k ?? -1).toBe(expected);
+    }
+    // A first item whose last bytes differ is ruled out by the probe itself.
+    expect(longestPrefix(Buffer.from(cases[3]![0]), old, ends, true)).toBe(-1);
   });
 
   it('names the earlier body it reused by the tag that body was parsed with', () => {
@@ -321,6 +351,28 @@ describe('the text cache as the parser\'s victim cache', () => {
     expect(JSON.stringify(back.forwardBody)).not.toContain(FAKE_GITHUB_TOKEN);
     const fresh = await inspectRequest('anthropic-messages', conversation(1, 5), policy);
     expect(back.findings).toEqual(fresh.findings);
+  });
+
+  it('finds texts entered by text after others of the same length come and go', () => {
+    // Room for about four of these texts (each ~500 characters; a quarter of the room at most).
+    const cache = new InspectionCache(2_400);
+    const text = (i: number) => `text ${String(i).padStart(3, '0')} ${'t'.repeat(490)}`;
+    const enter = (i: number) => {
+      const field = { pointer: `/t/${i}`, value: text(i), part: 'user' as const };
+      cache.remember([field], { secrets: [[field, [{ start: 0, end: 4, type: 'T', ruleId: 'r' }]]], hidden: [], toolFields: [] });
+    };
+    for (let i = 0; i < 4; i++) enter(i);
+    for (let i = 0; i < 4; i++) expect(cache.secrets(text(i))).toEqual([{ start: 0, end: 4, type: 'T', ruleId: 'r' }]);
+    // Two more: the oldest two go; the others, of the same length, are still found.
+    enter(4);
+    enter(5);
+    expect(cache.secrets(text(0))).toBeUndefined();
+    expect(cache.secrets(text(1))).toBeUndefined();
+    for (let i = 2; i < 6; i++) expect(cache.secrets(text(i))).toBeDefined();
+    // An evicted text entered again is found again; a text of another length never was.
+    enter(0);
+    expect(cache.secrets(text(0))).toBeDefined();
+    expect(cache.secrets(`${text(0)}x`)).toBeUndefined();
   });
 
   it('without a parser that keeps the body, texts enter the cache at once', async () => {

@@ -37,6 +37,12 @@ export interface CachedSecret {
  */
 class BoundedMap<V> {
   private readonly map = new Map<string, { text: string; value: V }[]>();
+  /**
+   * How many entries have each length. A text of a length no entry has is not looked up:
+   * the lookup would hash it whole, and most texts looked up (what an agent adds to a
+   * conversation) were never entered (~5 µs per request at 32 clients, measured).
+   */
+  private readonly lengths = new Map<number, number>();
   private readonly order: string[] = [];
   private head = 0;
   private chars = 0;
@@ -50,6 +56,7 @@ class BoundedMap<V> {
   }
 
   get(key: string): V | undefined {
+    if (!this.lengths.has(key.length)) return undefined;
     const bucket = this.map.get(BoundedMap.fingerprint(key));
     if (!bucket) return undefined;
     for (const e of bucket) if (e.text === key) return e.value;
@@ -65,6 +72,7 @@ class BoundedMap<V> {
       if (bucket.length >= 8 || bucket.some((e) => e.text === key)) return;
       bucket.push({ text: key, value });
     } else this.map.set(fp, [{ text: key, value }]);
+    this.lengths.set(key.length, (this.lengths.get(key.length) ?? 0) + 1);
     this.order.push(key);
     this.chars += key.length;
     while (this.chars > this.maxChars && this.head < this.order.length) this.evict(this.order[this.head++]!);
@@ -82,6 +90,9 @@ class BoundedMap<V> {
     if (i < 0) return;
     bucket.splice(i, 1);
     if (bucket.length === 0) this.map.delete(fp);
+    const n = this.lengths.get(text.length)! - 1;
+    if (n === 0) this.lengths.delete(text.length);
+    else this.lengths.set(text.length, n);
     this.chars -= text.length;
   }
 }

@@ -83,8 +83,12 @@ function same(a: Buffer, b: Buffer, from: number, to: number): boolean {
 export function longestPrefix(raw: Buffer, old: Buffer, ends: readonly number[], probe: boolean): number {
   if (ends.length === 0) return -1;
   if (probe) {
-    const m = ends[0]! >> 1;
-    if (raw.length <= ends[0]! || !same(raw, old, Math.max(0, m - 16), m + 16)) return -1;
+    // Every prefix this can find reaches ends[0] (the keys before the history, then item 0):
+    // bytes that differ before it rule the body out. Its last bytes first: conversations
+    // that share a system prompt and tools (most of that range) differ there.
+    const e = ends[0]!;
+    const m = e >> 1;
+    if (raw.length <= e || !same(raw, old, Math.max(0, e - 16), e) || !same(raw, old, Math.max(0, m - 16), m + 16)) return -1;
   }
   let lo = -1;
   let hi = ends.length - 1;
