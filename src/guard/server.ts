@@ -237,6 +237,13 @@ export class Guard {
     }
   }
 
+  /**
+   * Reads, inspects and decides; then hands the exchange to `forward` and returns its
+   * promise without awaiting it. A suspended async function keeps all its locals alive (V8
+   * keeps them even when no later code reads them), and this one's (the body's chunks, the
+   * parsed body, the inspection's results) would then live as long as the upstream exchange
+   * (docs/guard.md, "Stop 20").
+   */
   private async proxyApiRequest(req: IncomingMessage, res: ServerResponse, url: string, inspected: () => void, preMatched?: RouteMatch): Promise<void> {
     const t0 = performance.now();
     const ctx = this.ctx;
@@ -311,6 +318,8 @@ export class Guard {
       return;
     }
     const raw = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
+    // The pieces are in `raw` now; the closures that filled this array hold on to it.
+    chunks.length = 0;
 
     // 2. Decode and parse; 3. inspect and decide.
     const endpoint = endpointOf(api, match.upstreamPath);
@@ -376,9 +385,13 @@ export class Guard {
     // The only exchange in the guard: its record may be committed on this thread (the sink's
     // fast path), which then has nothing else to do while the upstream works.
     const sole = this.exchanges === 1;
-    const record = () => void ctx.sink.begin(base, bodyBytes, { defer: base.stream || !sole, hold: !sole, now: alone, sole, ...(bodyBytes && bodyPrefix ? { bodyPrefix } : {}) });
+    const record = () => {
+      const bytes = bodyBytes;
+      bodyBytes = undefined; // the sink has what it needs (a copy of what is new)
+      void ctx.sink.begin(base, bytes, { defer: base.stream || !sole, hold: !sole, now: alone, sole, ...(bytes && bodyPrefix ? { bodyPrefix } : {}) });
+    };
     inspected();
-    await this.forward(req, res, match, headers, payload, base, t0, api, record);
+    return this.forward(req, res, match, headers, payload, base, t0, api, record);
   }
 
   private forward(
@@ -396,7 +409,11 @@ export class Guard {
     const ctx = this.ctx;
     const upstream = this.upstream;
     const overheadBefore = base.overheadMs ?? 0;
-    return new Promise<void>((resolve) => {
+    // `payload` and `headers` are used only below the handlers, outside any closure: undici
+    // lets go of them once they are written, and nothing here keeps them for the exchange.
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    {
       let settled = false;
       let bytesOut = 0;
       let status: number | null = null;
@@ -496,7 +513,8 @@ export class Guard {
           }
         },
       });
-    });
+    }
+    return done;
   }
 }
 
