@@ -409,111 +409,109 @@ export class Guard {
     const ctx = this.ctx;
     const upstream = this.upstream;
     const overheadBefore = base.overheadMs ?? 0;
-    // `payload` and `headers` are used only below the handlers, outside any closure: undici
-    // lets go of them once they are written, and nothing here keeps them for the exchange.
+    // `payload` and `headers` go to undici below and no closure here refers to them: undici
+    // lets go of them once they are written, and the handlers do not keep them for the exchange.
     let resolve!: () => void;
     const done = new Promise<void>((r) => (resolve = r));
-    {
-      let settled = false;
-      let bytesOut = 0;
-      let status: number | null = null;
-      let controller: UpstreamController | undefined;
-      let clientGone = false;
-      let relay: HeldLastRelay | undefined;
-      // The request record is queued once, before the final record (writes are ordered):
-      // when the request's bytes are written to the upstream's socket, or here if the
-      // exchange ends first.
-      let recorded = false;
-      const recordOnce = () => {
-        if (recorded) return;
-        recorded = true;
-        record();
-      };
-      // Records how the exchange ended; resolves when that record is committed.
-      const finish = (outcome: Outcome, error: string | null, overheadMs?: number): Promise<void> => {
-        if (settled) return Promise.resolve();
-        settled = true;
-        recordOnce();
-        if (error) ctx.log(`${base.method} ${base.path} ${status ?? '-'} ${outcome}: ${error}`);
-        return ctx.sink.complete({ id: base.id, status, latencyMs: ms(t0), bytesOut, outcome, error, ...(overheadMs !== undefined ? { overheadMs } : {}) }, { sole: this.exchanges === 1 });
-      };
-      let overhead = overheadBefore;
-      // Client gone: stop the upstream exchange and record it.
-      res.on('close', () => {
-        if (!res.writableFinished && !settled) {
-          clientGone = true;
-          // Settled first: the abort reports back through onResponseError, at once.
-          void finish('client-aborted', 'client closed the connection before the response ended').then(() => resolve());
-          controller?.abort(new Error('client closed the connection'));
+    let settled = false;
+    let bytesOut = 0;
+    let status: number | null = null;
+    let controller: UpstreamController | undefined;
+    let clientGone = false;
+    let relay: HeldLastRelay | undefined;
+    // The request record is queued once, before the final record (writes are ordered):
+    // when the request's bytes are written to the upstream's socket, or here if the
+    // exchange ends first.
+    let recorded = false;
+    const recordOnce = () => {
+      if (recorded) return;
+      recorded = true;
+      record();
+    };
+    // Records how the exchange ended; resolves when that record is committed.
+    const finish = (outcome: Outcome, error: string | null, overheadMs?: number): Promise<void> => {
+      if (settled) return Promise.resolve();
+      settled = true;
+      recordOnce();
+      if (error) ctx.log(`${base.method} ${base.path} ${status ?? '-'} ${outcome}: ${error}`);
+      return ctx.sink.complete({ id: base.id, status, latencyMs: ms(t0), bytesOut, outcome, error, ...(overheadMs !== undefined ? { overheadMs } : {}) }, { sole: this.exchanges === 1 });
+    };
+    let overhead = overheadBefore;
+    // Client gone: stop the upstream exchange and record it.
+    res.on('close', () => {
+      if (!res.writableFinished && !settled) {
+        clientGone = true;
+        // Settled first: the abort reports back through onResponseError, at once.
+        void finish('client-aborted', 'client closed the connection before the response ended').then(() => resolve());
+        controller?.abort(new Error('client closed the connection'));
+      }
+    });
+    res.on('drain', () => controller?.resume());
+    upstream.send(match.upstream.origin, req.method ?? 'GET', match.upstreamPath, headers, payload, {
+      onRequestStart(c) {
+        controller = c;
+        if (clientGone) c.abort(new Error('client closed the connection'));
+      },
+      onRequestSent: recordOnce,
+      onResponseStart(c, statusCode, parsedHeaders, statusMessage) {
+        // 1xx informational answers are not relayed (node:http did not either).
+        if (statusCode < 200 || settled) return;
+        status = statusCode;
+        const tHeaders = performance.now();
+        const out = endToEndHeaders(rawResponseHeaders(c, parsedHeaders), NOT_FORWARDED);
+        overhead = Math.round((overheadBefore + (performance.now() - tHeaders)) * 1000) / 1000;
+        out.push(OVERHEAD_HEADER, String(overhead), REQUEST_ID_HEADER, base.id);
+        res.writeHead(statusCode, statusMessage || undefined, out);
+        // A fixed-length body's headers go with its bytes, in one write. So do a stream's when
+        // its first bytes come in the same read as the upstream's headers (they usually do):
+        // one write, one wake-up of the client. Otherwise they go alone at the end of this
+        // loop turn: SSE clients wait for them.
+        const declared = parsedHeaders['content-length'];
+        if (declared === undefined) {
+          setImmediate(() => {
+            if (bytesOut === 0 && !res.destroyed && !res.writableEnded) res.flushHeaders();
+          });
         }
-      });
-      res.on('drain', () => controller?.resume());
-      upstream.send(match.upstream.origin, req.method ?? 'GET', match.upstreamPath, headers, payload, {
-        onRequestStart(c) {
-          controller = c;
-          if (clientGone) c.abort(new Error('client closed the connection'));
-        },
-        onRequestSent: recordOnce,
-        onResponseStart(c, statusCode, parsedHeaders, statusMessage) {
-          // 1xx informational answers are not relayed (node:http did not either).
-          if (statusCode < 200 || settled) return;
-          status = statusCode;
-          const tHeaders = performance.now();
-          const out = endToEndHeaders(rawResponseHeaders(c, parsedHeaders), NOT_FORWARDED);
-          overhead = Math.round((overheadBefore + (performance.now() - tHeaders)) * 1000) / 1000;
-          out.push(OVERHEAD_HEADER, String(overhead), REQUEST_ID_HEADER, base.id);
-          res.writeHead(statusCode, statusMessage || undefined, out);
-          // A fixed-length body's headers go with its bytes, in one write. So do a stream's when
-          // its first bytes come in the same read as the upstream's headers (they usually do):
-          // one write, one wake-up of the client. Otherwise they go alone at the end of this
-          // loop turn: SSE clients wait for them.
-          const declared = parsedHeaders['content-length'];
-          if (declared === undefined) {
-            setImmediate(() => {
-              if (bytesOut === 0 && !res.destroyed && !res.writableEnded) res.flushHeaders();
-            });
-          }
-          // The last chunk of a fixed-length body waits for the commit.
-          relay = new HeldLastRelay(res, declared === undefined ? -1 : Number(declared));
-        },
-        onResponseData(c, chunk) {
-          if (settled || !relay) return;
-          bytesOut += chunk.length;
-          if (!relay.push(chunk)) c.pause();
-        },
-        onResponseEnd() {
-          if (settled) return;
-          // Commit the record, then end the response.
-          void finish('completed', null, overhead).then(() => {
-            if (!res.destroyed) res.end(relay?.held());
+        // The last chunk of a fixed-length body waits for the commit.
+        relay = new HeldLastRelay(res, declared === undefined ? -1 : Number(declared));
+      },
+      onResponseData(c, chunk) {
+        if (settled || !relay) return;
+        bytesOut += chunk.length;
+        if (!relay.push(chunk)) c.pause();
+      },
+      onResponseEnd() {
+        if (settled) return;
+        // Commit the record, then end the response.
+        void finish('completed', null, overhead).then(() => {
+          if (!res.destroyed) res.end(relay?.held());
+          resolve();
+        });
+      },
+      onResponseError(_c, error) {
+        if (settled) return;
+        const timeout = isUpstreamTimeout(error);
+        const what = timeout
+          ? `upstream did not answer within limits.upstreamTimeoutMs (${upstream.timeoutMs} ms)`
+          : `upstream ${match.upstream.host} failed: ${upstreamFailure(error)}`;
+        if (!res.headersSent) {
+          const e = guardError(api, timeout ? 'upstream-timeout' : 'upstream-unreachable', `${what}; the request was recorded but got no answer`);
+          status = e.status;
+          bytesOut = Buffer.byteLength(e.body);
+          void finish(timeout ? 'upstream-timeout' : 'upstream-error', what).then(() => {
+            if (!res.destroyed) {
+              res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': bytesOut, [OVERHEAD_HEADER]: String(overheadBefore), [REQUEST_ID_HEADER]: base.id });
+              res.end(e.body);
+            }
             resolve();
           });
-        },
-        onResponseError(_c, error) {
-          if (settled) return;
-          const timeout = isUpstreamTimeout(error);
-          const what = timeout
-            ? `upstream did not answer within limits.upstreamTimeoutMs (${upstream.timeoutMs} ms)`
-            : `upstream ${match.upstream.host} failed: ${upstreamFailure(error)}`;
-          if (!res.headersSent) {
-            const e = guardError(api, timeout ? 'upstream-timeout' : 'upstream-unreachable', `${what}; the request was recorded but got no answer`);
-            status = e.status;
-            bytesOut = Buffer.byteLength(e.body);
-            void finish(timeout ? 'upstream-timeout' : 'upstream-error', what).then(() => {
-              if (!res.destroyed) {
-                res.writeHead(e.status, { 'content-type': 'application/json', 'content-length': bytesOut, [OVERHEAD_HEADER]: String(overheadBefore), [REQUEST_ID_HEADER]: base.id });
-                res.end(e.body);
-              }
-              resolve();
-            });
-          } else {
-            // Mid-stream: the status is already out; cut the connection so the client sees the failure.
-            void finish(timeout ? 'upstream-timeout' : 'upstream-error', `${what} after ${bytesOut} bytes of the response`).then(() => resolve());
-            res.destroy();
-          }
-        },
-      });
-    }
+        } else {
+          // Mid-stream: the status is already out; cut the connection so the client sees the failure.
+          void finish(timeout ? 'upstream-timeout' : 'upstream-error', `${what} after ${bytesOut} bytes of the response`).then(() => resolve());
+          res.destroy();
+        }
+      },
+    });
     return done;
   }
 }
